@@ -1,0 +1,1 @@
+"""courroie: the belt between one ERP and many shops."""

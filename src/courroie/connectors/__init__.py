@@ -1,0 +1,1 @@
+"""Connectors: one folder per system, each speaking only its own protocol and keeping no state."""

@@ -1,0 +1,127 @@
+"""What flows ask of an ERP and of a shop, in the canonical model's words only.
+
+The ERP side knows nothing of PrestaShop; the shop side nothing of Tryton. A new ERP or shop
+implements one of these protocols in its own folder and is named once in ``registry.py``.
+Every method may raise ``TransientError``, ``DataError`` or ``ConnectionFailure`` (``courroie.errors``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from courroie.model import (
+    Address, Category, Customer, IncomingOrder, Order, Product, SaleState, SaleStatus, StockLevel,
+)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of ``courroie check``: what was tested, whether it passed, and how to fix it."""
+
+    what: str
+    ok: bool
+    detail: str = ""
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class ErpSale:
+    """A sale order as the ERP holds it: its key, number and the totals the ERP computed."""
+
+    key: str
+    number: str
+    total_tax_excl: Decimal
+    total_tax_incl: Decimal
+    confirmed: bool = False
+
+
+class ErpConnector(Protocol):
+    name: str
+
+    async def check(self) -> list[CheckResult]: ...
+
+    # --- catalog and stock (the ERP is master)
+    async def read_categories(self) -> list[Category]: ...
+    async def read_products(self) -> list[Product]: ...
+    async def read_stock(self, locations: Sequence[str]) -> list[StockLevel]:
+        """Available-to-sell quantity of every article at each named location (forecast, net of reservations)."""
+        ...
+
+    # --- orders (the shop is master)
+    async def known_skus(self, skus: Sequence[str]) -> set[str]: ...
+    async def find_sale(self, reference: str) -> ErpSale | None:
+        """The sale already created for this shop order reference, if any: the guard of exactly-once."""
+        ...
+    async def find_customer(self, customer: Customer) -> str | None: ...
+    async def save_customer(self, customer: Customer, key: str | None) -> str:
+        """Create the customer (key None) or update its changed data; returns its key."""
+        ...
+    async def ensure_address(self, customer_key: str, address: Address) -> str:
+        """The key of this address of the customer, created once (compared after normalisation)."""
+        ...
+    async def create_sale(self, order: Order, customer_key: str, invoice_address: str,
+                          delivery_address: str) -> ErpSale:
+        """A draft (quotation) sale carrying ``order.erp_reference``; not yet confirmed."""
+        ...
+    async def confirm_sale(self, key: str) -> None: ...
+
+    # --- fulfilment (the ERP tells what happened next)
+    async def read_sale_statuses(self, keys: Sequence[str]) -> list[SaleStatus]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ShopProductIds:
+    """Where a product landed in the shop: its id and the id of each variant (0 = no combination)."""
+
+    product_id: str
+    variant_ids: dict[str, str] = field(default_factory=dict)   # SKU → combination id
+
+
+@dataclass(frozen=True)
+class StockUpdate:
+    product_id: str
+    variant_id: str          # "0" for a product without combinations
+    quantity: int
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    order_id: str
+    state: SaleState
+    tracking_number: str | None = None
+
+
+class ShopConnector(Protocol):
+    name: str
+
+    async def check(self) -> list[CheckResult]: ...
+
+    # --- catalog
+    async def create_category(self, category: Category, parent_id: str | None) -> str: ...
+    async def update_category(self, category_id: str, category: Category, parent_id: str | None) -> None: ...
+    async def create_product(self, product: Product, category_ids: Sequence[str]) -> ShopProductIds: ...
+    async def update_product(self, ids: ShopProductIds, product: Product,
+                             category_ids: Sequence[str]) -> ShopProductIds: ...
+    async def deactivate_product(self, product_id: str) -> None: ...
+
+    # --- stock
+    async def write_stock(self, updates: Sequence[StockUpdate]) -> None:
+        """Absolute quantities; the connector batches as its API allows."""
+        ...
+    async def read_stock(self) -> dict[tuple[str, str], int]:
+        """What the shop shows now: (product id, variant id) → quantity, read in bulk."""
+        ...
+
+    # --- orders and fulfilment
+    def read_orders(self, updated_since: datetime | None) -> AsyncIterator[IncomingOrder]:
+        """Every order updated at or after ``updated_since`` (all of them when None), every page."""
+        ...
+    async def set_order_status(self, update: StatusUpdate) -> None: ...
+
+    async def aclose(self) -> None: ...

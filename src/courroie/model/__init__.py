@@ -1,0 +1,15 @@
+"""The canonical model: what the hub means by a product, a stock level, an order.
+
+It knows no ERP and no shop, and does no I/O. Connectors translate to and from it.
+"""
+
+from courroie.model.base import Money, Translations
+from courroie.model.catalog import Category, Product, Variant
+from courroie.model.fulfilment import SaleState, SaleStatus, Shipment
+from courroie.model.orders import Address, Customer, IncomingOrder, Order, OrderLine, Payment
+from courroie.model.stock import StockLevel
+
+__all__ = [
+    "Address", "Category", "Customer", "IncomingOrder", "Money", "Order", "OrderLine", "Payment",
+    "Product", "SaleState", "SaleStatus", "Shipment", "StockLevel", "Translations", "Variant",
+]
