@@ -1,0 +1,240 @@
+"""The configuration file: one YAML file drives one ERP and all its shops.
+
+Every key is validated (pydantic); an error names the file, the key, the line and what was expected.
+Secrets are written ``${VARIABLE}`` and come from the environment; they are registered for masking
+and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from courroie import secrets
+from courroie.errors import ConfigError
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> float:
+    """``30s``, ``10m``, ``1h``, ``1d`` or a number of seconds → seconds."""
+    if isinstance(value, int | float):
+        return float(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"expected a duration such as 30s, 10m, 1h or 1d, got {value!r}")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+Seconds = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FlowSchedule(Settings):
+    every: Seconds | None = None
+    cron: str | None = None
+    reconcile: Seconds | None = None      # stock: how often to read back what shops show
+
+
+class FlowsConfig(Settings):
+    orders: FlowSchedule = FlowSchedule(every=30)
+    stock: FlowSchedule = FlowSchedule(every=10, reconcile=3600)
+    status: FlowSchedule = FlowSchedule(every=60)
+    prices: FlowSchedule = FlowSchedule(cron="0 3 * * *")
+    catalog: FlowSchedule = FlowSchedule(cron="0 2 * * *")
+
+
+class StockSettings(Settings):
+    locations: list[str] = Field(default_factory=list, description="ERP warehouse codes feeding this shop")
+    safety: int = Field(0, ge=0, description="units held back from every article")
+
+
+class OrderSettings(Settings):
+    overlap: Seconds = 600                # look-back window of the order cursor
+
+
+class ShopSettings(Settings):
+    """What the hub decides for a shop; the connector's own keys (url, key…) sit beside these."""
+
+    stock: StockSettings = StockSettings()
+    orders: OrderSettings = OrderSettings()
+
+
+class ShopEntry(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    name: str
+    type: str
+    hub: ShopSettings
+    connector: Any                        # the connector's validated config model
+
+
+class ErpEntry(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    type: str
+    connector: Any
+
+
+class HubConfig(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    path: Path | None = None
+    store: str
+    erp: ErpEntry
+    shops: list[ShopEntry]
+    flows: FlowsConfig = FlowsConfig()
+    concurrency: int = 4
+
+    def shop(self, name: str) -> ShopEntry:
+        for shop in self.shops:
+            if shop.name == name:
+                return shop
+        raise ConfigError(f"no shop named {name!r} in {self.path}; shops: {', '.join(s.name for s in self.shops)}")
+
+    @field_validator("shops")
+    @classmethod
+    def _unique_names(cls, shops: list[ShopEntry]) -> list[ShopEntry]:
+        names = [s.name for s in shops]
+        duplicates = {n for n in names if names.count(n) > 1}
+        if duplicates:
+            raise ValueError(f"shop names must be unique: {', '.join(sorted(duplicates))}")
+        return shops
+
+
+HUB_SHOP_KEYS = set(ShopSettings.model_fields)
+TOP_KEYS = {"store", "erp", "shops", "flows", "concurrency"}
+
+
+def load_config(path: Path | str, environ: dict[str, str] | None = None) -> HubConfig:
+    path = Path(path)
+    environ = dict(os.environ if environ is None else environ)
+    try:
+        document = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file (write one with `courroie init`)") from None
+    except YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(document, CommentedMap):
+        raise ConfigError(f"{path}: expected a mapping at the top (store, erp, shops, flows)")
+    return _build(path, document, environ)
+
+
+def _build(path: Path, document: CommentedMap, environ: dict[str, str]) -> HubConfig:
+    from courroie.connectors.registry import ERPS, SHOPS   # connectors know nothing of the config file
+
+    where = _Locator(path, document)
+    data = where.substitute(document, environ, ())
+    unknown = set(data) - TOP_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise where.error((key,), f"unknown key; expected one of {', '.join(sorted(TOP_KEYS))}")
+    erp_data = dict(_required(where, data, ("erp",), dict))
+    erp_kind = _kind(where, erp_data, ("erp",), ERPS)
+    erp = ErpEntry(type=erp_kind, connector=where.validate(ERPS[erp_kind].config, _without(erp_data, "type"), ("erp",)))
+    shops = []
+    for index, raw in enumerate(_required(where, data, ("shops",), list)):
+        loc = ("shops", index)
+        if not isinstance(raw, dict):
+            raise where.error(loc, "expected a mapping with name, type, url…")
+        kind = _kind(where, raw, loc, SHOPS)
+        hub = {k: v for k, v in raw.items() if k in HUB_SHOP_KEYS}
+        own = {k: v for k, v in _without(raw, "type").items() if k not in HUB_SHOP_KEYS}
+        connector = where.validate(SHOPS[kind].config, own, loc)
+        shops.append(ShopEntry(name=connector.name, type=kind, hub=where.validate(ShopSettings, hub, loc),
+                               connector=connector))
+    top = {k: v for k, v in data.items() if k in ("store", "flows", "concurrency")}
+    top.setdefault("store", "sqlite:///var/courroie.db")
+    return where.validate(HubConfig, {**top, "path": path, "erp": erp, "shops": shops}, ())
+
+
+def _required(where: _Locator, data: dict, loc: tuple, kind: type) -> Any:
+    value = data.get(loc[-1])
+    if not isinstance(value, kind):
+        raise where.error(loc, f"required: expected a {'list' if kind is list else 'mapping'}")
+    return value
+
+
+def _kind(where: _Locator, data: dict, loc: tuple, registry: dict) -> str:
+    kind = data.get("type")
+    if kind not in registry:
+        raise where.error((*loc, "type"), f"expected one of {', '.join(registry)}, got {kind!r}")
+    return kind
+
+
+def _without(data: dict, key: str) -> dict:
+    return {k: v for k, v in data.items() if k != key}
+
+
+class _Locator:
+    """Knows the line of every key of the YAML document, to say where an error is."""
+
+    def __init__(self, path: Path, document: CommentedMap) -> None:
+        self.path, self.document = path, document
+
+    def line(self, loc: tuple) -> int | None:
+        node, line = self.document, None
+        for part in loc:
+            try:
+                if isinstance(node, CommentedMap) and part in node:
+                    line = node.lc.key(part)[0] + 1
+                elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+                    line = node.lc.item(part)[0] + 1
+                else:
+                    break
+                node = node[part]
+            except (KeyError, TypeError, AttributeError):
+                break
+        return line
+
+    def error(self, loc: tuple, message: str) -> ConfigError:
+        key = ".".join(str(p) for p in loc) or "(top)"
+        line = self.line(loc)
+        at = f", line {line}" if line else ""
+        return ConfigError(secrets.redact(f"{self.path}{at}: {key}: {message}"))
+
+    def validate(self, model: type[BaseModel], data: dict, loc: tuple) -> Any:
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            first = error.errors()[0]
+            inner = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            raise self.error((*loc, *inner), _expected(first)) from None
+
+    def substitute(self, node: Any, environ: dict[str, str], loc: tuple) -> Any:
+        """Plain Python values with ``${VAR}`` replaced; a missing variable is an error at its line."""
+        if isinstance(node, dict):
+            return {str(k): self.substitute(v, environ, (*loc, k)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self.substitute(v, environ, (*loc, i)) for i, v in enumerate(node)]
+        if isinstance(node, str):
+            return _ENV.sub(lambda m: self._variable(m.group(1), environ, loc), node)
+        return node
+
+    def _variable(self, name: str, environ: dict[str, str], loc: tuple) -> str:
+        if name not in environ:
+            raise self.error(loc, f"environment variable {name} is not set")
+        secrets.register(environ[name])
+        return environ[name]
+
+
+def _expected(error: dict) -> str:
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        return "unknown key (check its spelling and indentation)"
+    if error["type"] == "missing":
+        return "required key is missing"
+    value = error.get("input")
+    if isinstance(value, str | int | float) and error["type"] not in ("missing",):
+        shown = value if not isinstance(value, str) or len(value) < 60 else value[:57] + "…"
+        return f"{message} (got {shown!r})"
+    return message

@@ -1,0 +1,1 @@
+"""The engine: flow runs, the error table and retries, scheduling."""

@@ -1,0 +1,66 @@
+"""The hub: the ERP, the shops and the store, opened once from the configuration and shared by flows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from courroie.config import HubConfig
+from courroie.connectors.protocols import ErpConnector, ShopConnector
+from courroie.connectors.registry import ERPS, SHOPS
+from courroie.engine.retry import RetryPolicy
+from courroie.store import Store
+from courroie.store.blocked import BlockedList
+from courroie.store.inbox import Inbox
+from courroie.store.journal import Journal
+from courroie.store.runs import ConnectionHealth, RunLog
+from courroie.sync.bindings import Bindings
+from courroie.sync.cursors import Cursors
+
+
+@dataclass
+class Hub:
+    config: HubConfig
+    store: Store
+    erp: ErpConnector
+    shops: dict[str, ShopConnector]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    progress: Any = None            # optional: .expect(run, total) and .advance(run, n), e.g. a rich progress bar
+
+    def __post_init__(self) -> None:
+        self.journal = Journal(self.store)
+        self.blocked = BlockedList(self.store)
+        self.inbox = Inbox(self.store)
+        self.cursors = Cursors(self.store)
+        self.runs = RunLog(self.store)
+        self.health = ConnectionHealth(self.store)
+
+    @classmethod
+    def open(cls, config: HubConfig, store: Store | None = None, **kwargs) -> Hub:
+        erp = ERPS[config.erp.type].connector(config.erp.connector)
+        shops = {entry.name: SHOPS[entry.type].connector(entry.connector) for entry in config.shops}
+        return cls(config, store or Store(config.store), erp, shops, **kwargs)
+
+    @property
+    def erp_name(self) -> str:
+        return getattr(self.erp, "name", "erp")
+
+    def bindings(self, connection: str, kind: str) -> Bindings:
+        return Bindings(self.store, connection, kind)
+
+    def selected_shops(self, name: str | None = None) -> list[str]:
+        if name is None:
+            return list(self.shops)
+        self.config.shop(name)              # raises a clear error for an unknown name
+        return [name]
+
+    async def aclose(self) -> None:
+        await self.erp.aclose()
+        for shop in self.shops.values():
+            await shop.aclose()
+
+    async def __aenter__(self) -> Hub:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()

@@ -1,0 +1,1 @@
+"""Interfaces: the command line and the web console, over the same flows and store."""

@@ -1,0 +1,278 @@
+"""The `courroie` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from courroie.config import HubConfig, load_config
+from courroie.errors import ConfigError
+from courroie.secrets import RedactingFilter
+
+app = typer.Typer(help="courroie: one ERP, many shops, kept in step.", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False)
+blocked_app = typer.Typer(help="Records that could not go through: list, show, retry, skip.", no_args_is_help=True)
+sandbox_app = typer.Typer(help="Local systems for the demo and the tests.", no_args_is_help=True)
+app.add_typer(blocked_app, name="blocked")
+app.add_typer(sandbox_app, name="sandbox")
+console = Console()
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="COURROIE_CONFIG",
+                                            help="Configuration file (YAML).")]
+DEFAULT_CONFIG = Path("courroie.yaml")
+FLOW_NAMES = ("catalog", "stock", "orders", "status")
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
+
+
+def _config(path: Path) -> HubConfig:
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        console.print(f"[red]configuration error[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+def _hub(path: Path, **kwargs):
+    from courroie.engine.hub import Hub
+    return Hub.open(_config(path), **kwargs)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False) -> None:
+    _setup_logging(verbose)
+
+
+@app.command()
+def init(path: Annotated[Path, typer.Argument(help="Where to write the example.")] = DEFAULT_CONFIG,
+         force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False) -> None:
+    """Write a commented example configuration."""
+    if path.exists() and not force:
+        console.print(f"[yellow]{path} exists[/yellow]; use --force to overwrite it")
+        raise typer.Exit(1)
+    example = Path(__file__).parent.parent / "templates" / "courroie.example.yaml"
+    path.write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    console.print(f"wrote {path}: set the environment variables it names, then run [bold]courroie check[/bold]")
+
+
+@app.command()
+def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Test every connection: reachable, authenticated, version, permissions."""
+    from courroie.interfaces.operations import check_connections
+    results = asyncio.run(check_connections(_config(config)))
+    table = Table("connection", "check", "result", "detail / how to fix", title="courroie check")
+    failed = False
+    for name, checks in results.items():
+        for result in checks:
+            failed |= not result.ok
+            mark = "[green]ok[/green]" if result.ok else "[red]FAILED[/red]"
+            detail = result.detail if result.ok else f"{result.detail} → {result.fix}".strip(" →")
+            table.add_row(name, result.what, mark, detail)
+    console.print(table)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def sync(flow: Annotated[str, typer.Argument(help="catalog | stock | orders | status")],
+         shop: Annotated[Optional[str], typer.Option(help="Only this shop.")] = None,
+         dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; write nothing.")] = False,
+         config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Run one flow now, for every shop or one."""
+    if flow not in FLOW_NAMES:
+        console.print(f"[red]unknown flow {flow!r}[/red]; expected one of {', '.join(FLOW_NAMES)}")
+        raise typer.Exit(2)
+    from courroie.interfaces.operations import run_flow
+    with RichProgress() as progress:
+        hub = _hub(config, progress=progress)
+        runs = asyncio.run(run_flow(hub, flow, shop=shop, dry_run=dry_run))
+    _print_runs(runs, title=f"{flow}{' (dry run)' if dry_run else ''}")
+    if any(run["status"] == "failed" for run in runs):
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Per shop and flow: last run, result, counts and lag; connections; what needs a person."""
+    from courroie.interfaces.operations import status_report
+    report = status_report(_hub(config))
+    _print_runs(report["runs"], title="last runs", lag=True)
+    health = Table("connection", "status", "message", title="connections")
+    for name, row in report["connections"].items():
+        colour = "green" if row["status"] == "ok" else "red"
+        health.add_row(name, f"[{colour}]{row['status']}[/{colour}]", row["message"] or "")
+    console.print(health)
+    inbox = Table("shop", "state", "orders", title="order inbox")
+    for (shop, state), count in sorted(report["inbox"].items()):
+        inbox.add_row(shop, state, str(count))
+    console.print(inbox)
+    console.print(f"blocked records waiting for a person: [bold]{report['blocked']}[/bold]")
+
+
+@app.command()
+def journal(record: Annotated[Optional[str], typer.Option(help="A SKU, or SHOP/ORDER-REFERENCE.")] = None,
+            shop: Annotated[Optional[str], typer.Option(help="Only this connection.")] = None,
+            flow: Annotated[Optional[str], typer.Option()] = None,
+            limit: Annotated[int, typer.Option()] = 50,
+            config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """What happened, newest first; with --record, the whole story of one record."""
+    from courroie.store import Store
+    from courroie.store.journal import Journal
+    rows = Journal(Store(_config(config).store)).history(record=record, connection=shop, flow=flow, limit=limit)
+    table = Table("when (UTC)", "connection", "flow", "record", "action", "message", title="journal")
+    for row in rows:
+        table.add_row(_when(row["at"]), row["connection"], row["flow"], row["record"] or "", row["action"],
+                      row["message"])
+    console.print(table)
+
+
+@blocked_app.command("list")
+def blocked_list(shop: Annotated[Optional[str], typer.Option()] = None,
+                 flow: Annotated[Optional[str], typer.Option()] = None,
+                 state: Annotated[str, typer.Option(help="open | resolved | skipped")] = "open",
+                 config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Blocked records and why."""
+    from courroie.store import Store
+    from courroie.store.blocked import BlockedList
+    rows = BlockedList(Store(_config(config).store)).list(state=state, connection=shop, flow=flow)
+    table = Table("id", "connection", "flow", "record", "attempts", "since (UTC)", "reason", title=f"blocked ({state})")
+    for row in rows:
+        table.add_row(str(row["id"]), row["connection"], row["flow"], row["record"], str(row["attempts"]),
+                      _when(row["created_at"]), row["reason"])
+    console.print(table)
+
+
+@blocked_app.command("show")
+def blocked_show(entry: int, config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """One blocked record: reason, details and payload."""
+    from courroie.store import Store
+    from courroie.store.blocked import BlockedList
+    row = BlockedList(Store(_config(config).store)).get(entry)
+    if row is None:
+        console.print(f"[red]no blocked entry {entry}[/red]")
+        raise typer.Exit(1)
+    for key in ("id", "connection", "flow", "record", "state", "attempts", "reason", "details", "comment"):
+        console.print(f"[bold]{key}[/bold]: {row[key]}")
+    console.print("[bold]payload[/bold]:")
+    console.print(row["payload"] or "(none)", markup=False, highlight=False)
+
+
+@blocked_app.command("retry")
+def blocked_retry(entry: Annotated[Optional[int], typer.Argument()] = None,
+                  all_: Annotated[bool, typer.Option("--all", help="Retry every open entry.")] = False,
+                  config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Try blocked records again (after fixing the cause)."""
+    from courroie.interfaces.operations import retry_blocked
+    if entry is None and not all_:
+        console.print("[red]give an entry id, or --all[/red]")
+        raise typer.Exit(2)
+    outcome = asyncio.run(retry_blocked(_hub(config), None if all_ else entry))
+    table = Table("id", "record", "result", title="retry")
+    for row in outcome:
+        table.add_row(str(row["id"]), row["record"], row["result"])
+    console.print(table)
+    if any(row["result"] != "went through" for row in outcome):
+        raise typer.Exit(1)
+
+
+@blocked_app.command("skip")
+def blocked_skip(entry: int, comment: Annotated[str, typer.Option("--comment", "-m")] = "",
+                 config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Decide that a blocked record will not go through; the comment says why."""
+    from courroie.interfaces.operations import skip_blocked
+    if not skip_blocked(_hub(config), entry, comment):
+        console.print(f"[red]no open blocked entry {entry}[/red]")
+        raise typer.Exit(1)
+    console.print(f"skipped {entry}")
+
+
+@sandbox_app.command("prestashop")
+def sandbox_prestashop(port: Annotated[int, typer.Option()] = 8081,
+                       data: Annotated[Path, typer.Option(help="Folder of the shop's data.")] = Path("var/shop"),
+                       key: Annotated[str, typer.Option(envvar="PRESTASHOP_KEY", help="Webservice key.")] = "",
+                       latency_ms: Annotated[Optional[float], typer.Option(help="Per-request latency; default realistic.")] = None,
+                       ) -> None:
+    """Serve a local PrestaShop 8 webservice (for the demo and tests)."""
+    from courroie.sandbox.prestashop import serve
+    if len(key) != 32:
+        console.print("[red]--key must be 32 characters, as PrestaShop webservice keys are[/red]")
+        raise typer.Exit(2)
+    serve(port=port, data_dir=data, key=key, latency=None if latency_ms is None else latency_ms / 1000)
+
+
+@app.command()
+def demo(workdir: Annotated[Path, typer.Option(help="Where the demo keeps its databases.")] = Path(".demo"),
+         products: Annotated[int, typer.Option(help="Products in the demo ERP.")] = 240) -> None:
+    """The whole job on embedded defaults: a real Tryton, two local shops, one hub."""
+    from courroie.interfaces.demo import run_demo
+    run_demo(workdir, products=products, console=console)
+
+
+# --- presentation ------------------------------------------------------------------------------------
+
+class RichProgress:
+    """A progress bar per (flow, connection) run, fed by the runs' record counts."""
+
+    def __init__(self) -> None:
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=console, transient=False)
+        self.tasks: dict[int, int] = {}
+
+    def _task(self, run) -> int:
+        if id(run) not in self.tasks:
+            self.tasks[id(run)] = self.bar.add_task(f"{run.flow} → {run.connection}", total=None)
+        return self.tasks[id(run)]
+
+    def expect(self, run, total: int) -> None:
+        self.bar.update(self._task(run), total=total)
+
+    def advance(self, run, n: int) -> None:
+        self.bar.advance(self._task(run), n)
+
+    def __enter__(self) -> RichProgress:
+        if os.environ.get("COURROIE_NO_PROGRESS"):
+            return self
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.stop()
+
+
+def _print_runs(runs: list[dict], *, title: str, lag: bool = False) -> None:
+    table = Table("connection", "flow", "started (UTC)", "result", "counts", *(["lag"] if lag else []), "message",
+                  title=title)
+    for run in runs:
+        colour = {"ok": "green", "partial": "yellow", "failed": "red"}.get(run["status"], "white")
+        counts = ", ".join(f"{k} {v}" for k, v in sorted((run.get("counts") or {}).items()) if v)
+        extra = [_age(run.get("lag"))] if lag else []
+        table.add_row(run["connection"], run["flow"], _when(run["started_at"]),
+                      f"[{colour}]{run['status']}[/{colour}]", counts, *extra, run.get("message") or "")
+    console.print(table)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "never ok"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,105 @@
+"""What the CLI and the console both do: one implementation of every operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from courroie.config import HubConfig
+from courroie.connectors.protocols import CheckResult
+from courroie.connectors.registry import ERPS, SHOPS
+from courroie.engine.hub import Hub
+from courroie.flows.orders import import_entry
+from courroie.flows.registry import FLOWS
+from courroie.engine.runs import flow_run
+from courroie.store.db import utcnow
+from courroie.store.inbox import NEW, SKIPPED
+
+
+async def check_connections(config: HubConfig) -> dict[str, list[CheckResult]]:
+    results: dict[str, list[CheckResult]] = {}
+    erp = ERPS[config.erp.type].connector(config.erp.connector)
+    try:
+        results[f"erp ({config.erp.type})"] = await _checked(erp.check)
+    finally:
+        await erp.aclose()
+    for entry in config.shops:
+        shop = SHOPS[entry.type].connector(entry.connector)
+        try:
+            results[entry.name] = await _checked(shop.check)
+        finally:
+            await shop.aclose()
+    return results
+
+
+async def _checked(check) -> list[CheckResult]:
+    try:
+        return await check()
+    except Exception as error:       # check must report, never crash
+        return [CheckResult("connection", False, f"{type(error).__name__}: {error}", "see the message")]
+
+
+async def run_flow(hub: Hub, flow: str, *, shop: str | None = None, dry_run: bool = False) -> list[dict[str, Any]]:
+    """Run a flow and return the runs it made (ERP read and one per shop)."""
+    first = hub.runs.max_id()
+    async with hub:
+        await FLOWS[flow](hub, shop, dry_run=dry_run)
+    return hub.runs.since(first)
+
+
+def status_report(hub: Hub) -> dict[str, Any]:
+    now = utcnow()
+    runs = []
+    for run in hub.runs.latest():
+        last_ok = hub.runs.last_success(run["connection"], run["flow"])
+        runs.append({**run, "lag": (now - last_ok).total_seconds() if last_ok else None})
+    return {"runs": runs, "connections": hub.health.all(), "inbox": hub.inbox.counts(),
+            "blocked": hub.blocked.count_open()}
+
+
+async def retry_blocked(hub: Hub, entry_id: int | None) -> list[dict[str, Any]]:
+    """Retry one open entry, or all; orders are imported again, other records re-sent by their flow."""
+    entries = [hub.blocked.get(entry_id)] if entry_id is not None else hub.blocked.list()
+    entries = [e for e in entries if e and e["state"] == "open"]
+    outcome = []
+    async with hub:
+        for flow, connection in sorted({(e["flow"], e["connection"]) for e in entries}):
+            mine = [e for e in entries if (e["flow"], e["connection"]) == (flow, connection)]
+            if flow == "orders":
+                await _retry_orders(hub, connection, mine)
+            else:
+                await FLOWS[flow](hub, connection if connection in hub.shops else None)
+        for entry in entries:
+            after = hub.blocked.get(entry["id"])
+            went = after["state"] != "open"
+            outcome.append({"id": entry["id"], "record": entry["record"],
+                            "result": "went through" if went else f"still blocked: {after['reason']}"})
+    return outcome
+
+
+async def _retry_orders(hub: Hub, shop: str, entries: list[dict[str, Any]]) -> None:
+    async with flow_run(hub, "orders", shop) as run:
+        for entry in entries:
+            inbox_entry = _inbox_entry(hub, shop, entry["record"])
+            if inbox_entry is None:
+                continue
+            hub.inbox.set_state(inbox_entry.id, NEW)
+            await import_entry(run, hub.inbox.by_id(inbox_entry.id))
+
+
+def skip_blocked(hub: Hub, entry_id: int, comment: str) -> bool:
+    entry = hub.blocked.get(entry_id)
+    if not entry or not hub.blocked.skip(entry_id, comment):
+        return False
+    if entry["flow"] == "orders":
+        inbox_entry = _inbox_entry(hub, entry["connection"], entry["record"])
+        if inbox_entry:
+            hub.inbox.set_state(inbox_entry.id, SKIPPED, reason=comment or "skipped by a person")
+    hub.journal.write(connection=entry["connection"], flow=entry["flow"], action="skipped", record=entry["record"],
+                      message=comment or "skipped by a person")
+    return True
+
+
+def _inbox_entry(hub: Hub, shop: str, record: str):
+    reference = record.removeprefix(f"{shop}/")
+    return hub.inbox.by_reference(shop, reference)
+

@@ -1,0 +1,124 @@
+"""The order inbox: every order seen on a shop, stored raw before anything else happens to it.
+
+States: ``new`` → ``imported`` | ``on_hold`` | ``blocked`` | ``cancelled``. Unique per (shop, order id),
+so an order read twice (cursor overlap, restart) is recognised, never imported twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from courroie.model import IncomingOrder, Order
+from courroie.store.db import Store, utcnow
+from courroie.store.tables import inbox
+
+NEW, IMPORTED, ON_HOLD, BLOCKED, CANCELLED, SKIPPED = "new", "imported", "on_hold", "blocked", "cancelled", "skipped"
+NOT_YET_IN_ERP = (NEW, ON_HOLD, BLOCKED)
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    id: int
+    shop: str
+    external_id: str
+    reference: str | None
+    state: str
+    raw: str
+    parsed: dict[str, Any] | None
+    erp_key: str | None
+    reason: str | None
+
+    def order(self) -> Order | None:
+        return Order.model_validate(self.parsed) if self.parsed else None
+
+
+class Inbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def receive(self, shop: str, incoming: IncomingOrder) -> tuple[InboxEntry, bool]:
+        """Store the order if it is new; returns the entry and whether it was new."""
+        existing = self.get(shop, incoming.external_id)
+        if existing:
+            return existing, False
+        now = utcnow()
+        order = incoming.order
+        values = dict(shop=shop, external_id=incoming.external_id, reference=order.reference if order else None,
+                      state=NEW, raw=incoming.raw, parsed=order.model_dump(mode="json") if order else None,
+                      reason=incoming.error, shop_updated_at=incoming.updated_at, received_at=now, updated_at=now)
+        try:
+            with self.store.engine.begin() as db:
+                db.execute(inbox.insert().values(**values))
+        except IntegrityError:            # another worker stored it first: theirs is the one
+            return self.get(shop, incoming.external_id), False
+        return self.get(shop, incoming.external_id), True
+
+    def get(self, shop: str, external_id: str) -> InboxEntry | None:
+        query = select(inbox).where((inbox.c.shop == shop) & (inbox.c.external_id == external_id))
+        with self.store.engine.connect() as db:
+            row = db.execute(query).first()
+        return _entry(row) if row else None
+
+    def by_reference(self, shop: str, reference: str) -> InboxEntry | None:
+        """The order whose shop reference (or, lacking one, id) is ``reference``."""
+        query = select(inbox).where((inbox.c.shop == shop) & ((inbox.c.reference == reference)
+                                    | (inbox.c.reference.is_(None) & (inbox.c.external_id == reference))))
+        with self.store.engine.connect() as db:
+            row = db.execute(query.order_by(inbox.c.id)).first()
+        return _entry(row) if row else None
+
+    def by_id(self, entry_id: int) -> InboxEntry | None:
+        with self.store.engine.connect() as db:
+            row = db.execute(select(inbox).where(inbox.c.id == entry_id)).first()
+        return _entry(row) if row else None
+
+    def in_state(self, shop: str | None, *states: str, limit: int | None = None) -> list[InboxEntry]:
+        query = select(inbox).where(inbox.c.state.in_(states)).order_by(inbox.c.id)
+        if shop:
+            query = query.where(inbox.c.shop == shop)
+        if limit:
+            query = query.limit(limit)
+        with self.store.engine.connect() as db:
+            return [_entry(row) for row in db.execute(query)]
+
+    def set_state(self, entry_id: int, state: str, *, erp_key: str | None = None, reason: str | None = None) -> None:
+        values: dict[str, Any] = dict(state=state, reason=reason, updated_at=utcnow())
+        if erp_key is not None:
+            values["erp_key"] = erp_key
+        with self.store.engine.begin() as db:
+            db.execute(update(inbox).where(inbox.c.id == entry_id).values(**values))
+
+    def pending_quantities(self, shop: str) -> dict[str, Decimal]:
+        """Quantities per SKU of this shop's orders not yet in the ERP: sold, but not yet reserved there."""
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for entry in self.in_state(shop, *NOT_YET_IN_ERP):
+            for line in (entry.parsed or {}).get("lines", []):
+                try:
+                    quantity = Decimal(str(line["quantity"]))
+                except (KeyError, ArithmeticError, ValueError):
+                    continue
+                if quantity > 0:
+                    totals[str(line.get("sku"))] += quantity
+        return dict(totals)
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        query = select(inbox.c.shop, inbox.c.state, func.count()).group_by(inbox.c.shop, inbox.c.state)
+        with self.store.engine.connect() as db:
+            return {(shop, state): count for shop, state, count in db.execute(query)}
+
+    def newest_shop_update(self, shop: str) -> datetime | None:
+        query = select(func.max(inbox.c.shop_updated_at)).where(inbox.c.shop == shop)
+        with self.store.engine.connect() as db:
+            return db.execute(query).scalar()
+
+
+def _entry(row) -> InboxEntry:
+    return InboxEntry(row.id, row.shop, row.external_id, row.reference, row.state, row.raw, row.parsed,
+                      row.erp_key, row.reason)

@@ -1,0 +1,133 @@
+"""Tables of the store (SQLAlchemy Core). Changes here need an Alembic revision in ``migrations/versions``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, TypeDecorator,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite would hand them back naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Which ERP record each shop record stands for, and the fingerprint of what the shop last received.
+bindings = Table(
+    "bindings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("connection", String(100), nullable=False),
+    Column("kind", String(40), nullable=False),          # category, product, variant, stock, order, order_status
+    Column("erp_key", String(255), nullable=False),
+    Column("external_id", String(255), nullable=True),   # NULL while a create is in flight (intent)
+    Column("fingerprint", String(64), nullable=True),
+    Column("sent", JSON, nullable=True),                 # what was sent last, for `explain`
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("connection", "kind", "erp_key", name="uq_bindings_erp_key"),
+    UniqueConstraint("connection", "kind", "external_id", name="uq_bindings_external_id"),
+)
+
+# Where each (connection, flow) resumes reading.
+cursors = Table(
+    "cursors", metadata,
+    Column("connection", String(100), primary_key=True),
+    Column("flow", String(40), primary_key=True),
+    Column("value", String(64), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Every order seen on a shop, kept raw before anything else happens to it.
+inbox = Table(
+    "inbox", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("shop", String(100), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("reference", String(64), nullable=True),
+    Column("state", String(20), nullable=False),         # new, imported, on_hold, blocked, cancelled
+    Column("raw", Text, nullable=False),
+    Column("parsed", JSON, nullable=True),
+    Column("erp_key", String(255), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("shop_updated_at", UtcDateTime(), nullable=True),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("shop", "external_id", name="uq_inbox_shop_order"),
+    Index("ix_inbox_state", "shop", "state"),
+)
+
+# What happened, record by record: the answer to "why does this shop show this value?".
+journal = Table(
+    "journal", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("run_id", Integer, nullable=True),
+    Column("connection", String(100), nullable=False),
+    Column("flow", String(40), nullable=False),
+    Column("record", String(255), nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("message", Text, nullable=False, default=""),
+    Column("details", JSON, nullable=True),
+    Index("ix_journal_record", "record", "at"),
+    Index("ix_journal_connection", "connection", "flow", "at"),
+)
+
+# Records that could not go through, with their payload and reason, until a person retries or skips them.
+blocked = Table(
+    "blocked", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("connection", String(100), nullable=False),
+    Column("flow", String(40), nullable=False),
+    Column("record", String(255), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("details", JSON, nullable=True),
+    Column("payload", Text, nullable=True),
+    Column("state", String(20), nullable=False),         # open, resolved, skipped
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("comment", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_blocked_open", "state", "connection", "flow", "record"),
+)
+
+# One row per flow run and connection.
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("flow", String(40), nullable=False),
+    Column("connection", String(100), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("status", String(20), nullable=False),        # running, ok, partial, failed
+    Column("counts", JSON, nullable=True),
+    Column("message", Text, nullable=True),
+    Column("dry_run", Integer, nullable=False, default=0),
+    Index("ix_runs_latest", "connection", "flow", "started_at"),
+)
+
+# Health of each connection, so one failing shop is visible and the others go on.
+connections = Table(
+    "connections", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("status", String(20), nullable=False),        # ok, failing
+    Column("message", Text, nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)

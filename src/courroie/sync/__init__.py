@@ -1,0 +1,1 @@
+"""The reusable pieces of reconciliation: fingerprints, bindings, cursors."""
