@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from courroie.connectors.protocols import ShopProductIds
+from courroie.engine.failpoints import failpoint
 from courroie.engine.runs import FlowRun, flow_run
 from courroie.errors import DataError
 from courroie.model import Category, Product
@@ -226,6 +227,7 @@ async def write_record(run: FlowRun, bindings: Bindings, binding: Binding | None
     if action == "created":
         bindings.intend(record_key(record))     # a crash after the create is found again by reference
         result = await run.attempt(record, create, payload=_json(sent))
+        failpoint("catalog.after_create")
     else:
         result = await run.attempt(record, lambda: update(binding), payload=_json(sent))
     if result is None:

@@ -15,6 +15,7 @@ import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
+from courroie.engine.failpoints import failpoint
 from courroie.engine.runs import FlowRun, flow_run
 from courroie.errors import DataError
 from courroie.model import Order
@@ -54,6 +55,7 @@ async def collect(run: FlowRun, shop: str) -> None:
                 run.count("already_in_inbox")
                 continue
             run.record("received", _record(entry), f"order {entry.reference or entry.external_id} received")
+            failpoint("orders.after_receive")
             if incoming.error:
                 block(run, entry, incoming.error, incoming.details)
 
@@ -80,8 +82,9 @@ async def import_entry(run: FlowRun, entry: InboxEntry) -> bool:
     if sale is None:
         run.hub.inbox.set_state(entry.id, BLOCKED, reason=run.blocked_reasons.get(_record(entry), "blocked"))
         return False
-    run.hub.inbox.set_state(entry.id, IMPORTED, erp_key=sale.key)
     run.hub.bindings(run.connection, "order").save(entry.external_id, sale.key, None, {"number": sale.number})
+    failpoint("orders.after_binding")
+    run.hub.inbox.set_state(entry.id, IMPORTED, erp_key=sale.key)
     run.unblock(_record(entry))
     run.record("imported", _record(entry), f"imported as ERP sale {sale.number}",
                details={"erp_key": sale.key, "erp_number": sale.number})
@@ -101,10 +104,13 @@ async def import_order(hub, order: Order):
         customer = await erp.save_customer(order.customer, await erp.find_customer(order.customer))
         invoice = await erp.ensure_address(customer, order.invoice_address)
         delivery = await erp.ensure_address(customer, order.delivery_address)
+        failpoint("orders.before_create_sale")
         sale = await erp.create_sale(order, customer, invoice, delivery)
+        failpoint("orders.after_create_sale")
     check_totals(order, sale)
     if not sale.confirmed:
         await erp.confirm_sale(sale.key)
+        failpoint("orders.after_confirm_sale")
     return sale
 
 

@@ -1,0 +1,533 @@
+"""PrestaShop 8 shops, through the webservice (``/api/``).
+
+``PrestaShopShop(config)`` implements :class:`courroie.connectors.protocols.ShopConnector`: reads in
+bulk (JSON, filtered by id lists, paged to the end), writes in XML, batched where the webservice takes
+several records in one document (stock rows, combinations), with at most ``config.concurrency``
+requests in flight. Keys handed to the hub are PrestaShop ids as text; a product without combinations
+has the variant id ``"0"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ParamSpec, TypeVar
+
+import httpx
+from lxml import etree
+
+from courroie.connectors.prestashop import mapping
+from courroie.connectors.prestashop.client import NotFound, PrestaShopClient, filter_values
+from courroie.connectors.prestashop.config import PrestaShopConfig
+from courroie.connectors.prestashop.mapping import (
+    CombinationSpec,
+    Lookups,
+    OrderDocuments,
+    Row,
+    StockRow,
+    as_int,
+    as_text,
+)
+from courroie.connectors.protocols import CheckResult, ShopProductIds, StatusUpdate, StockUpdate
+from courroie.errors import AuthenticationFailure, ConnectionFailure, CourroieError, DataError, TransientError
+from courroie.model import Category, IncomingOrder, Product, SaleState
+
+__all__ = ["PrestaShopConfig", "PrestaShopShop"]
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+ORDERS_PER_PAGE = 50          # each page costs 1 + 4 bulk GETs (customers, addresses, details, payments)
+STOCK_ROWS_PER_PAGE = 5000
+CUSTOMER_FIELDS = "[id,email,firstname,lastname,company,id_default_group,is_guest]"   # no password hash
+DETAIL_FIELDS = ("[id,id_order,product_id,product_attribute_id,product_reference,product_name,product_quantity,"
+                 "unit_price_tax_incl,unit_price_tax_excl,total_price_tax_incl,total_price_tax_excl]")
+PAYMENT_FIELDS = "[id,order_reference,id_currency,amount,payment_method,transaction_id,date_add]"  # no card data
+STOCK_FIELDS = "[id,id_product,id_product_attribute,id_shop,id_shop_group,quantity]"
+
+# What each flow needs the key to be allowed to do (root listing attributes).
+REQUIRED_PERMISSIONS: Mapping[str, frozenset[str]] = {
+    "categories": frozenset({"get", "post", "patch"}),
+    "products": frozenset({"get", "post", "patch"}),
+    "combinations": frozenset({"get", "post", "patch", "delete"}),
+    "product_options": frozenset({"get", "post"}),
+    "product_option_values": frozenset({"get", "post"}),
+    "stock_availables": frozenset({"get", "put"}),
+    "orders": frozenset({"get"}),
+    "order_details": frozenset({"get"}),
+    "order_payments": frozenset({"get"}),
+    "order_histories": frozenset({"get", "post"}),
+    "order_carriers": frozenset({"get", "put"}),
+    "order_states": frozenset({"get"}),
+    "customers": frozenset({"get"}),
+    "addresses": frozenset({"get"}),
+    "carriers": frozenset({"get"}),
+    "countries": frozenset({"get"}),
+    "currencies": frozenset({"get"}),
+    "languages": frozenset({"get"}),
+}
+
+
+def _mapped(build: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """A mapping step; its ``ValueError`` means this record cannot go through as it is."""
+    try:
+        return build(*args, **kwargs)
+    except ValueError as exc:
+        raise DataError(str(exc)) from exc
+
+
+def _created_id(records: Sequence[Row], what: str) -> str:
+    record_id = as_text(records[0].get("id")) if records else ""
+    if not record_id:
+        raise DataError(f"PrestaShop created {what} but its answer holds no id")
+    return record_id
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+@dataclass
+class _OptionCatalog:
+    """Attribute groups and values by name, read once per connector and grown as we create."""
+
+    groups: dict[str, str] = field(default_factory=dict)                 # name → id
+    values: dict[tuple[str, str], str] = field(default_factory=dict)     # (group id, name) → id
+
+
+class PrestaShopShop:
+    """A PrestaShop shop seen through the ``ShopConnector`` protocol."""
+
+    def __init__(self, config: PrestaShopConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.config = config
+        self.name = config.name
+        self._client = PrestaShopClient(config.url, config.key, shop_id=config.shop_id,
+                                        shop_group_id=config.shop_group_id, timeout=config.timeout,
+                                        concurrency=config.concurrency, transport=transport)
+        self._options: _OptionCatalog | None = None
+        self._options_lock = asyncio.Lock()
+        self._lookups: Lookups | None = None
+        self._carriers: dict[str, Row] = {}
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> PrestaShopShop:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # --- catalog ------------------------------------------------------------------------------
+
+    async def create_category(self, category: Category, parent_id: str | None) -> str:
+        element = _mapped(mapping.category_element, category, self._parent(parent_id), self.config)
+        return await self._create("categories", element, f"category {category.key}")
+
+    async def update_category(self, category_id: str, category: Category, parent_id: str | None) -> None:
+        element = _mapped(mapping.category_element, category, self._parent(parent_id), self.config, category_id)
+        await self._client.update("categories", category_id, element)
+
+    def _parent(self, parent_id: str | None) -> str:
+        return parent_id or str(self.config.home_category_id)
+
+    async def create_product(self, product: Product, category_ids: Sequence[str]) -> ShopProductIds:
+        element = _mapped(mapping.product_element, product, category_ids, self.config)
+        specs = await self._combination_specs(product)      # attribute values first: no orphan product if they fail
+        product_id = await self._create("products", element, f"product {product.sku}")
+        if not specs:
+            return ShopProductIds(product_id, {sku: "0" for sku in product.skus()})
+        try:
+            variant_ids = await self._create_combinations(product_id, specs, with_default=True)
+        except CourroieError:
+            # Without its combinations the product must not stay: the next run would create it twice.
+            await self._delete_quietly("products", product_id)
+            raise
+        return ShopProductIds(product_id, variant_ids)
+
+    async def update_product(self, ids: ShopProductIds, product: Product,
+                             category_ids: Sequence[str]) -> ShopProductIds:
+        """PATCH the product's own fields (PUT would wipe what we do not send), then bring its
+        combinations in line: patch the changed ones, create the new, delete the ones we made that
+        the ERP no longer has."""
+        product_id = ids.product_id
+        element = _mapped(mapping.product_element, product, category_ids, self.config, product_id)
+        specs = await self._combination_specs(product)
+        await self._client.update("products", product_id, element)
+        ours = {combination_id for combination_id in ids.variant_ids.values() if combination_id != "0"}
+        if not specs:
+            await asyncio.gather(*(self._delete_quietly("combinations", c) for c in sorted(ours)))
+            return ShopProductIds(product_id, {sku: "0" for sku in product.skus()})
+
+        rows = await self._client.read("combinations", filters={"id_product": filter_values([product_id])})
+        by_reference = {as_text(row.get("reference")): row for row in rows}
+        by_id = {as_text(row.get("id")): row for row in rows}
+        variant_ids: dict[str, str] = {}
+        to_create: list[CombinationSpec] = []
+        changes = []
+        for spec in specs:
+            row = by_reference.get(spec.reference) or by_id.get(ids.variant_ids.get(spec.reference, ""))
+            if row is None:
+                to_create.append(spec)
+                continue
+            combination_id = as_text(row.get("id"))
+            variant_ids[spec.reference] = combination_id
+            if not spec.matches(row):
+                changes.append(self._client.update("combinations", combination_id,
+                                                   spec.element(product_id, combination_id)))
+        await asyncio.gather(*changes)
+        if to_create:
+            variant_ids |= await self._create_combinations(product_id, to_create, with_default=not rows)
+        stale = sorted((ours & by_id.keys()) - set(variant_ids.values()))
+        await asyncio.gather(*(self._delete_quietly("combinations", c) for c in stale))
+        return ShopProductIds(product_id, variant_ids)
+
+    async def find_product(self, sku: str) -> ShopProductIds | None:
+        """The product whose reference is ``sku`` (the oldest, if the shop has several), with its
+        combinations by reference: what a create cut short may have left in the shop."""
+        rows = await self._client.read("products", display="[id,reference]",
+                                       filters={"reference": mapping.exact_filter(sku)})
+        ids = sorted(as_int(row.get("id")) for row in rows if as_text(row.get("reference")) == sku)
+        if not ids:
+            return None
+        product_id = str(ids[0])
+        combinations = await self._client.read("combinations", display="[id,reference]",
+                                               filters={"id_product": filter_values([product_id])})
+        variant_ids = {as_text(row.get("reference")): as_text(row.get("id")) for row in combinations
+                       if as_text(row.get("reference"))}
+        return ShopProductIds(product_id, variant_ids or {sku: "0"})
+
+    async def deactivate_product(self, product_id: str) -> None:
+        await self._client.update("products", product_id, mapping.deactivation_element(product_id))
+
+    async def _combination_specs(self, product: Product) -> list[CombinationSpec]:
+        if not product.has_combinations:
+            return []
+        bare = [variant.sku for variant in product.variants if not variant.attributes]
+        if bare:
+            raise DataError(f"product {product.sku} has combinations but variants {', '.join(bare)} have no "
+                            "attributes to tell them apart")
+        value_ids = await self._option_value_ids({pair for v in product.variants for pair in v.attributes.items()})
+        return [mapping.combination_spec(product, variant, [value_ids[pair] for pair in variant.attributes.items()])
+                for variant in product.variants]
+
+    async def _create_combinations(self, product_id: str, specs: Sequence[CombinationSpec], *,
+                                   with_default: bool) -> dict[str, str]:
+        """All combinations of a product in one POST; the answer lists each with its reference."""
+        elements = [spec.element(product_id, default=with_default and index == 0) for index, spec in enumerate(specs)]
+        created = await self._client.post("combinations", elements)
+        by_reference = {as_text(row.get("reference")): as_text(row.get("id")) for row in created}
+        missing = [spec.reference for spec in specs if not by_reference.get(spec.reference)]
+        if missing:
+            raise DataError(f"PrestaShop did not confirm combinations {', '.join(missing)} of product {product_id}")
+        return {spec.reference: by_reference[spec.reference] for spec in specs}
+
+    async def _option_value_ids(self, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Attribute value ids for (group name, value name) pairs, creating what the shop lacks.
+
+        Under a lock: two products sharing a new value must not create it twice. New groups and
+        values are rare (a catalog has a few dozen), so they go one POST each."""
+        async with self._options_lock:
+            catalog = self._options = self._options or await self._read_options()
+            for group in sorted({group for group, _ in pairs if _fold(group) not in catalog.groups}):
+                catalog.groups[_fold(group)] = await self._create(
+                    "product_options", mapping.option_group_element(group, self.config), f"attribute group {group}")
+
+            def key(group: str, value: str) -> tuple[str, str]:
+                return catalog.groups[_fold(group)], _fold(value)
+
+            new_values = sorted(pair for pair in pairs if key(*pair) not in catalog.values)
+            created = await asyncio.gather(*(
+                self._create("product_option_values", mapping.option_value_element(key(group, value)[0], value,
+                                                                                   self.config),
+                             f"attribute value {group}: {value}") for group, value in new_values))
+            catalog.values |= {key(*pair): value_id for pair, value_id in zip(new_values, created, strict=True)}
+            return {pair: catalog.values[key(*pair)] for pair in pairs}
+
+    async def _create(self, resource: str, element: etree._Element, what: str) -> str:
+        return _created_id(await self._client.post(resource, [element]), what)
+
+    async def _read_options(self) -> _OptionCatalog:
+        groups, values = await asyncio.gather(
+            self._client.read("product_options", display="[id,name]"),
+            self._client.read("product_option_values", display="[id,id_attribute_group,name]"))
+        catalog = _OptionCatalog()
+        for row in groups:
+            for name in mapping.all_texts(row.get("name")):
+                catalog.groups.setdefault(_fold(name), as_text(row.get("id")))
+        for row in values:
+            for name in mapping.all_texts(row.get("name")):
+                catalog.values.setdefault((as_text(row.get("id_attribute_group")), _fold(name)), as_text(row.get("id")))
+        return catalog
+
+    async def _delete_quietly(self, resource: str, record_id: str) -> None:
+        try:
+            await self._client.delete(resource, record_id)
+        except NotFound:
+            pass
+        except CourroieError as exc:
+            log.warning("could not delete %s/%s: %s", resource, record_id, exc)
+
+    # --- stock --------------------------------------------------------------------------------
+
+    async def write_stock(self, updates: Sequence[StockUpdate]) -> None:
+        """Absolute quantities. Reads the products' rows in bulk, leaves rows already right alone and
+        writes the others as batch PUTs of complete rows on the collection URL (06-batch-write)."""
+        wanted = {(u.product_id, u.variant_id or "0"): u.quantity for u in updates}
+        if not wanted:
+            return
+        rows_by_key: dict[tuple[str, str], list[StockRow]] = defaultdict(list)
+        for row in await self._stock_rows({product_id for product_id, _ in wanted}):
+            rows_by_key[row.key].append(row)
+        missing = [f"{product_id}/{variant_id}" for product_id, variant_id in wanted
+                   if (product_id, variant_id) not in rows_by_key]
+        changes = [(row, quantity) for key, quantity in wanted.items()
+                   for row in rows_by_key.get(key, ()) if row.quantity != quantity]
+        size = self.config.stock_batch_size
+        failures = await _settle(self._put_stock(changes[start:start + size]) for start in range(0, len(changes), size))
+        failed = [line for lines in failures for line in lines]
+        if missing or failed:
+            raise DataError(f"{len(missing) + len(failed)} of {len(wanted)} stock levels not written",
+                            details={"no_stock_row": missing, "refused": failed})
+
+    async def _put_stock(self, batch: Sequence[tuple[StockRow, int]]) -> list[str]:
+        """One batch PUT; if PrestaShop refuses it, row by row to find the culprits. Returns refusals."""
+        try:
+            await self._client.put("stock_availables", [row.element(quantity) for row, quantity in batch])
+            return []
+        except DataError as exc:
+            if len(batch) == 1:
+                row = batch[0][0]
+                return [f"{row.product_id}/{row.variant_id}: {exc}"]
+        lines = await _settle(self._put_stock([pair]) for pair in batch)
+        return [line for rows in lines for line in rows]
+
+    async def _stock_rows(self, product_ids: Iterable[str]) -> list[StockRow]:
+        rows = await self._client.read_by("stock_availables", "id_product", product_ids)
+        return [row for row in map(StockRow.from_record, rows) if self._ours(row)]
+
+    def _ours(self, row: StockRow) -> bool:
+        return mapping.belongs_to_shop(row, self.config.shop_id, self.config.shop_group_id)
+
+    async def read_stock(self) -> dict[tuple[str, str], int]:
+        levels: dict[tuple[str, str], int] = {}
+        async for page in self._client.read_pages("stock_availables", display=STOCK_FIELDS,
+                                                  page_size=STOCK_ROWS_PER_PAGE):
+            for row in map(StockRow.from_record, page):
+                if self._ours(row):
+                    levels.setdefault(row.key, row.quantity)
+        return levels
+
+    # --- orders -------------------------------------------------------------------------------
+
+    async def read_orders(self, updated_since: datetime | None) -> AsyncIterator[IncomingOrder]:
+        """Every order updated at or after ``updated_since`` (local shop time filter), every page,
+        with its customer, addresses, lines, carrier and payments read in bulk per page."""
+        filters = {}
+        if updated_since is not None:
+            filters["date_upd"] = _mapped(mapping.shop_time_filter, updated_since, self.config.zone)
+        lookups = await self._reference_tables()
+        async for page in self._client.read_pages("orders", filters=filters, date=bool(filters),
+                                                  page_size=ORDERS_PER_PAGE):
+            for incoming in await self._assemble(page, lookups):
+                yield incoming
+
+    async def _assemble(self, orders: Sequence[Row], lookups: Lookups) -> list[IncomingOrder]:
+        def ids(name: str) -> set[str]:
+            return {as_text(order.get(name)) for order in orders}
+
+        customers, addresses, details, payments, carriers = await asyncio.gather(
+            self._client.read_by("customers", "id", ids("id_customer"), display=CUSTOMER_FIELDS),
+            self._client.read_by("addresses", "id", ids("id_address_invoice") | ids("id_address_delivery")),
+            self._client.read_by("order_details", "id_order", ids("id"), display=DETAIL_FIELDS),
+            self._client.read_by("order_payments", "order_reference", ids("reference"), display=PAYMENT_FIELDS),
+            self._carriers_by_id(ids("id_carrier")),
+        )
+        customer_by_id = _index(customers, "id")
+        address_by_id = _index(addresses, "id")
+        details_by_order = _group(details, "id_order")
+        payments_by_reference = _group(payments, "order_reference")
+        result = []
+        for order in orders:
+            documents = OrderDocuments(
+                order=order,
+                customer=customer_by_id.get(as_text(order.get("id_customer"))),
+                invoice_address=address_by_id.get(as_text(order.get("id_address_invoice"))),
+                delivery_address=address_by_id.get(as_text(order.get("id_address_delivery"))),
+                details=tuple(details_by_order.get(as_text(order.get("id")), ())),
+                payments=tuple(payments_by_reference.get(as_text(order.get("reference")), ())),
+                carrier=carriers.get(as_text(order.get("id_carrier"))),
+            )
+            result.append(mapping.incoming_order(documents, lookups, self.name, self.config.zone))
+        return result
+
+    async def _reference_tables(self) -> Lookups:
+        if self._lookups is None:
+            countries, currencies = await asyncio.gather(
+                self._client.read("countries", display="[id,iso_code]"),
+                self._client.read("currencies", display="[id,iso_code]"))
+            self._lookups = Lookups(
+                countries={as_text(row.get("id")): as_text(row.get("iso_code")).upper() for row in countries},
+                currencies={as_text(row.get("id")): as_text(row.get("iso_code")).upper() for row in currencies})
+        return self._lookups
+
+    async def _carriers_by_id(self, carrier_ids: set[str]) -> Mapping[str, Row]:
+        unknown = carrier_ids - self._carriers.keys()
+        if unknown:
+            found = _index(await self._client.read_by("carriers", "id", unknown, display="[id,name]"), "id")
+            self._carriers |= {carrier_id: found.get(carrier_id, {}) for carrier_id in unknown}   # misses too
+        return self._carriers
+
+    # --- fulfilment ---------------------------------------------------------------------------
+
+    async def set_order_status(self, update: StatusUpdate) -> None:
+        """Tell the shop what the ERP did. Idempotent: a state the order has had is not sent again
+        (it would step the order back and mail the customer twice), nor a tracking number it holds."""
+        state_id = self.config.order_states[update.state]
+        current, history = await asyncio.gather(self._current_state(update.order_id),
+                                                self._past_states(update.order_id))
+        if update.state is SaleState.SHIPPED and update.tracking_number:
+            await self._set_tracking_number(update.order_id, update.tracking_number)   # before the state mail
+        if current == state_id or state_id in history:
+            log.debug("order %s already had state %s", update.order_id, state_id)
+            return
+        await self._add_history(update.order_id, state_id)
+
+    async def _current_state(self, order_id: str) -> int:
+        rows = await self._client.read("orders", display="[id,current_state]",
+                                       filters={"id": filter_values([order_id])})
+        if not rows:
+            raise NotFound(f"order {order_id} not found in shop {self.name}")
+        return as_int(rows[0].get("current_state"))
+
+    async def _past_states(self, order_id: str) -> set[int]:
+        rows = await self._client.read("order_histories", display="[id,id_order_state]",
+                                       filters={"id_order": filter_values([order_id])})
+        return {as_int(row.get("id_order_state")) for row in rows}
+
+    async def _add_history(self, order_id: str, state_id: int) -> None:
+        params = {"sendemail": "1"} if self.config.send_email else None
+        try:
+            await self._client.post("order_histories", [mapping.order_history_element(order_id, state_id)], params)
+        except (DataError, TransientError) as exc:
+            # 8.1.2 answers 500 "Unable to save resource" when the mail fails, yet the state is saved
+            # (04-writes/059); after a timeout we are just as unsure. The order itself tells.
+            if await self._current_state(order_id) == state_id:
+                log.warning("order %s: state %s saved despite: %s", order_id, state_id, exc)
+                return
+            raise
+
+    async def _set_tracking_number(self, order_id: str, tracking_number: str) -> None:
+        rows = await self._client.read("order_carriers", filters={"id_order": filter_values([order_id])})
+        if not rows:     # nothing shipped by a carrier (virtual products): the state still matters
+            log.warning("order %s has no carrier to hold tracking number %s", order_id, tracking_number)
+            return
+        row = min(rows, key=lambda r: as_int(r.get("id")))
+        if as_text(row.get("tracking_number")) == tracking_number:
+            return
+        await self._client.put("order_carriers", [mapping.order_carrier_element(row, tracking_number)],
+                               as_text(row.get("id")))
+
+    # --- check --------------------------------------------------------------------------------
+
+    async def check(self) -> list[CheckResult]:
+        """Reachable, authenticated, a PrestaShop webservice, allowed to do what the flows need,
+        and configured with languages, shop, states and tax groups that exist."""
+        api = f"{self.config.url}/api/"
+        try:
+            root = await self._client.root()
+        except AuthenticationFailure as exc:
+            return [CheckResult("reachable", True, api),
+                    CheckResult("authenticated", False, str(exc), exc.hint)]
+        except ConnectionFailure as exc:
+            return [CheckResult("reachable", False, str(exc), exc.hint)]
+        except (TransientError, DataError) as exc:
+            return [CheckResult("reachable", False, str(exc),
+                                f"check that {api} answers and that the webservice is enabled "
+                                "(Advanced Parameters > Webservice)")]
+        results = [
+            CheckResult("reachable", True, api),
+            CheckResult("authenticated", True, f"shop {root.shop_name!r}"),
+            CheckResult("PrestaShop webservice", bool(root.version),
+                        f"PSWS-Version {root.version}" if root.version else "no PSWS-Version header",
+                        "" if root.version else f"{api} does not look like a PrestaShop webservice"),
+            self._check_permissions(root.permissions),
+        ]
+        config = self.config
+        tax_groups = set(config.tax_rules_groups.values())
+        if config.default_tax_rules_group is not None:
+            tax_groups.add(config.default_tax_rules_group)
+        results += await asyncio.gather(
+            self._check_languages(),
+            self._check_ids("home category", "categories", {config.home_category_id}, "home_category_id"),
+            self._check_ids("order states", "order_states", set(config.order_states.values()), "order_states"),
+            self._check_ids("tax rules groups", "tax_rule_groups", tax_groups, "tax_rules_groups"),
+            *([self._check_ids("shop", "shops", {config.shop_id}, "shop_id")] if config.shop_id else []))
+        return results
+
+    def _check_permissions(self, permissions: Mapping[str, frozenset[str]]) -> CheckResult:
+        missing = {resource: sorted(methods - permissions.get(resource, frozenset()))
+                   for resource, methods in REQUIRED_PERMISSIONS.items()}
+        missing = {resource: methods for resource, methods in missing.items() if methods}
+        if not missing:
+            return CheckResult("permissions", True, f"{len(REQUIRED_PERMISSIONS)} resources")
+        detail = "; ".join(f"{resource}: {', '.join(method.upper() for method in methods)}"
+                           for resource, methods in missing.items())
+        return CheckResult("permissions", False, f"missing {detail}",
+                           "Back office > Advanced Parameters > Webservice > edit the key: tick these methods")
+
+    async def _check_languages(self) -> CheckResult:
+        try:
+            rows = await self._client.read("languages", display="[id,iso_code]")
+        except CourroieError as exc:
+            return CheckResult("languages", False, str(exc))
+        iso_by_id = {as_int(row.get("id")): as_text(row.get("iso_code")).lower() for row in rows}
+        problems = [f"{code}→{language_id} " + ("missing" if language_id not in iso_by_id
+                                                 else f"is {iso_by_id[language_id]!r}")
+                    for code, language_id in self.config.languages.items()
+                    if iso_by_id.get(language_id) != code.lower()]
+        present = ", ".join(f"{iso}={number}" for number, iso in sorted(iso_by_id.items()))
+        return CheckResult("languages", not problems,
+                           "; ".join(problems) or ", ".join(self.config.languages),
+                           f"set languages to the shop's ids ({present})" if problems else "")
+
+    async def _check_ids(self, what: str, resource: str, wanted: set[int], setting: str) -> CheckResult:
+        if not wanted:
+            return CheckResult(what, True, "none configured")
+        try:
+            rows = await self._client.read(resource, display="[id]", filters={"id": filter_values(sorted(wanted))})
+        except CourroieError as exc:
+            return CheckResult(what, False, str(exc))
+        missing = sorted(wanted - {as_int(row.get("id")) for row in rows})
+        return CheckResult(what, not missing,
+                           f"ids {missing} do not exist" if missing else f"ids {sorted(wanted)} exist",
+                           f"fix {setting} in the shop's configuration" if missing else "")
+
+
+async def _settle(work: Iterable[Awaitable[list[str]]]) -> list[list[str]]:
+    """Run everything and let every part finish, then raise the first failure: what succeeded
+    stays done, and the next run, finding those rows right, only redoes the rest."""
+    results = await asyncio.gather(*work, return_exceptions=True)
+    done: list[list[str]] = []
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+        done.append(result)
+    return done
+
+
+def _index(rows: Iterable[Row], key: str) -> dict[str, Row]:
+    return {as_text(row.get(key)): row for row in rows}
+
+
+def _group(rows: Iterable[Row], key: str) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[as_text(row.get(key))].append(row)
+    return grouped

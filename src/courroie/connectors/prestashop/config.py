@@ -1,0 +1,75 @@
+"""Settings of one PrestaShop shop connection."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from courroie.model import SaleState
+
+DEFAULT_ORDER_STATES: dict[SaleState, int] = {
+    SaleState.ACCEPTED: 3,     # Processing in progress
+    SaleState.SHIPPED: 4,      # Shipped
+    SaleState.DELIVERED: 5,    # Delivered
+    SaleState.CANCELLED: 6,    # Canceled
+}
+
+
+class PrestaShopConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    url: str                                   # shop root (``https://shop.example``); ``/api`` is added
+    key: SecretStr                             # webservice key, sent only as HTTP Basic user
+    shop_id: int | None = Field(default=None, ge=1)          # multistore: id_shop
+    shop_group_id: int | None = Field(default=None, ge=1)    # multistore: id_group_shop
+    languages: dict[str, int] = Field(default_factory=lambda: {"en": 1, "fr": 2})   # code → id_lang
+    fallback_language: str = "en"
+    order_states: dict[SaleState, int] = Field(default_factory=lambda: dict(DEFAULT_ORDER_STATES))
+    send_email: bool = False                   # ask PrestaShop to mail the customer on status changes
+    home_category_id: int = Field(default=2, ge=1)   # parent of top-level categories, default category
+    tax_rules_groups: dict[str, int] = Field(default_factory=dict)   # Product.tax_group → id_tax_rules_group
+    default_tax_rules_group: int | None = None  # when a product names no tax group
+    timezone: str = "Europe/Paris"             # the shop's own time zone: date filters are local
+    concurrency: int = Field(default=4, ge=1, le=32)
+    stock_batch_size: int = Field(default=50, ge=1, le=500)
+    timeout: float = Field(default=30.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _shop_root(cls, url: str) -> str:
+        url = url.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        return url.removesuffix("/api")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {zone!r}") from exc
+        return zone
+
+    @field_validator("order_states", mode="before")
+    @classmethod
+    def _over_defaults(cls, states: object) -> object:
+        """A partial mapping overrides the defaults state by state."""
+        if isinstance(states, dict):
+            return {state.value: number for state, number in DEFAULT_ORDER_STATES.items()} | {
+                str(getattr(state, "value", state)): number for state, number in states.items()}
+        return states
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PrestaShopConfig:
+        if not self.languages:
+            raise ValueError("languages must name at least one language")
+        if self.fallback_language not in self.languages:
+            raise ValueError(f"fallback_language {self.fallback_language!r} is not one of languages")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,481 @@
+"""Tryton as the hub's ERP, over JSON-RPC: catalog, stock, orders and what became of them.
+
+``TrytonErp(config)`` implements :class:`courroie.connectors.protocols.ErpConnector`. Every read is
+batched (``search_read`` with explicit fields, pages of ``config.page_size``), never one call per
+product. Keys handed to the hub are Tryton record ids as text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from courroie.connectors.protocols import CheckResult, ErpSale
+from courroie.connectors.tryton import mapping
+from courroie.connectors.tryton.client import RpcStats, TrytonClient
+from courroie.connectors.tryton.config import TrytonConfig
+from courroie.connectors.tryton.mapping import Row
+from courroie.errors import ConnectionFailure, CourroieError, DataError
+from courroie.model import Address, Category, Customer, Order, Product, SaleStatus, StockLevel
+
+__all__ = ["TrytonConfig", "TrytonErp"]
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_MAJOR = 7   # Tryton 7.x and 8.x share the models and fields used here
+
+# What the flows do with each model, and the module providing it.
+NEEDED_ACCESS: Mapping[str, tuple[tuple[str, ...], str]] = {
+    "product.template": (("read",), "product"),
+    "product.product": (("read",), "product"),
+    "product.category": (("read",), "product"),
+    "product.attribute": (("read",), "product_attribute"),
+    "stock.location": (("read",), "stock"),
+    "country.country": (("read",), "country"),
+    "currency.currency": (("read",), "currency"),
+    "party.party": (("read", "create", "write"), "party"),
+    "party.contact_mechanism": (("read", "create"), "party"),
+    "party.address": (("read", "create"), "party"),
+    "carrier": (("read",), "carrier"),
+    "sale.sale": (("read", "create", "write"), "sale"),
+    "sale.line": (("read", "create"), "sale"),
+    "stock.shipment.out": (("read",), "stock"),
+}
+NEEDED_FIELDS: Mapping[tuple[str, str], str] = {
+    ("product.template", "weight"): "product_measurements",
+    ("product.product", "attributes"): "product_attribute",
+    ("sale.sale", "carrier"): "sale_shipment_cost",
+    ("stock.shipment.out", "shipping_reference"): "stock_package_shipping",
+}
+
+CATEGORY_FIELDS = ["name", "parent"]
+TEMPLATE_FIELDS = ["code", "name", "list_price", "categories", "weight", "weight_uom.factor",
+                   "account_category.name", "active"]
+VARIANT_FIELDS = ["code", "template", "attributes", "list_price", "identifiers.type", "identifiers.code",
+                  "position", "description", "active"]
+ATTRIBUTE_FIELDS = ["name", "string", "type_", "selection_json"]
+STOCK_FIELDS = ["code", "quantity", "forecast_quantity"]
+SALE_FIELDS = ["number", "state", "untaxed_amount", "tax_amount", "total_amount"]
+STATUS_FIELDS = ["state", "shipments.state", "shipments.effective_date", "shipments.shipping_reference",
+                 "shipments.carrier.party.name", "shipments.packages.shipping_reference",
+                 "invoices.number", "invoices.state"]
+ADDRESS_FIELDS = ["party_name", "attn", "street", "postal_code", "city", "country.code"]
+
+SELLABLE: list[Any] = [("salable", "=", True)]
+# The buttons that bring a sale from its state to confirmed.
+NEXT_BUTTONS: Mapping[str, tuple[str, ...]] = {"draft": ("quote", "confirm"), "quotation": ("confirm",)}
+
+
+class TrytonErp:
+    """The hub's ERP connector for Tryton 8.x (JSON-RPC, a password login)."""
+
+    name = "tryton"
+
+    def __init__(self, config: TrytonConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.config = config
+        self.client = TrytonClient(config, transport=transport)
+        # Ids of reference records named by the configuration or by orders (warehouses, currencies,
+        # countries, carriers): they do not change while the hub runs, so each is asked once.
+        self._ids: dict[tuple[str, str], int] = {}
+        self._currency: str | None = None
+
+    @property
+    def stats(self) -> RpcStats:
+        return self.client.stats
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # --- check ----------------------------------------------------------------------------------------
+
+    async def check(self) -> list[CheckResult]:
+        """Reachable, login, version, modules and access rights, configured records: one line each."""
+        results: list[CheckResult] = []
+        try:
+            version = await self.client.server_version()
+        except CourroieError as error:
+            return [CheckResult("Tryton server reachable", False, str(error),
+                                fix=f"check `url` ({self.config.url}) and that trytond is running")]
+        results.append(_version_result(version, self.config.url))
+        try:
+            await self.client.login()
+        except CourroieError as error:
+            return [*results, CheckResult(f"login as {self.config.user!r}", False, str(error),
+                                          fix=getattr(error, "hint", "") or "check `user` and `password`")]
+        results.append(CheckResult(f"login as {self.config.user!r}", True,
+                                   f"database {self.config.database!r}, company {self.client.context.get('company')}"))
+        for check in (self._check_models, self._check_warehouses, self._check_configured_products,
+                      self._check_countries):
+            try:
+                results += await check()
+            except CourroieError as error:
+                results.append(CheckResult(check.__name__.removeprefix("_check_").replace("_", " "), False,
+                                           str(error), fix=getattr(error, "hint", "")))
+        return results
+
+    async def _check_models(self) -> list[CheckResult]:
+        rows = await self.client.search_read("ir.model", [("name", "in", list(NEEDED_ACCESS))], ["name"])
+        present = {row["name"] for row in rows}
+        results = [CheckResult(f"model {model}", False, "not in this database",
+                               fix=f"activate the Tryton module {module!r}")
+                   for model, (_, module) in NEEDED_ACCESS.items() if model not in present]
+        access = await self.client.execute("ir.model.access", "get_access", sorted(present))
+        for model in sorted(present):
+            modes, _ = NEEDED_ACCESS[model]
+            missing = [mode for mode in modes if not access.get(model, {}).get(mode)]
+            results.append(CheckResult(f"{'/'.join(modes)} {model}", not missing,
+                                       f"missing: {', '.join(missing)}" if missing else "allowed",
+                                       fix=f"give {self.config.user!r} a group allowing {', '.join(missing)} on "
+                                           f"{model} (Administration › Users)" if missing else ""))
+        return results + await self._check_fields()
+
+    async def _check_fields(self) -> list[CheckResult]:
+        models = sorted({model for model, _ in NEEDED_FIELDS})
+        names = sorted({name for _, name in NEEDED_FIELDS})
+        rows = await self.client.search_read("ir.model.field", [("model", "in", models), ("name", "in", names)],
+                                             ["model", "name"])
+        present = {(row["model"], row["name"]) for row in rows}
+        return [CheckResult(f"field {model}.{name}", (model, name) in present,
+                            "present" if (model, name) in present else "missing",
+                            fix="" if (model, name) in present else f"activate the Tryton module {module!r}")
+                for (model, name), module in NEEDED_FIELDS.items()]
+
+    async def _check_warehouses(self) -> list[CheckResult]:
+        found = await self._warehouses(self.config.all_warehouses, strict=False)
+        results = [CheckResult(f"warehouse {code!r}", code in found,
+                               "found" if code in found else "no stock.location of type warehouse has this code",
+                               fix="" if code in found else "fix `warehouses`/`sale_warehouse` or the code in Tryton")
+                   for code in self.config.all_warehouses]
+        if self.config.sale_warehouse is None:
+            several = len(await self.client.search_read("stock.location", [("type", "=", "warehouse")], ["id"],
+                                                        limit=2)) > 1
+            results.append(CheckResult("warehouse of shop orders", not several,
+                                       "Tryton has several warehouses" if several else "Tryton's only warehouse",
+                                       fix="set `sale_warehouse` to the code of the one shipping shop orders"
+                                       if several else ""))
+        return results
+
+    async def _check_configured_products(self) -> list[CheckResult]:
+        wanted = {setting: sku for setting, sku in (("shipping_product", self.config.shipping_product),
+                                                    ("discount_product", self.config.discount_product)) if sku}
+        found = await self._product_ids(list(wanted.values()), strict=False) if wanted else {}
+        return [CheckResult(f"{setting} {sku!r}", sku in found, "found" if sku in found else "unknown SKU",
+                            fix="" if sku in found else f"fix `{setting}` or create this salable product")
+                for setting, sku in wanted.items()]
+
+    async def _check_countries(self) -> list[CheckResult]:
+        rows = await self.client.search_read("country.country", [], ["code"], limit=1)
+        return [CheckResult("countries", bool(rows), "present" if rows else "no country in Tryton",
+                            fix="" if rows else "load them with `trytond_import_countries`")]
+
+    # --- catalog --------------------------------------------------------------------------------------
+
+    async def read_categories(self) -> list[Category]:
+        rows = await self._in_languages(lambda context: self.client.search_read_all(
+            "product.category", [("accounting", "=", False)], CATEGORY_FIELDS, context=context))
+        return mapping.categories_from_rows(rows)
+
+    async def read_products(self) -> list[Product]:
+        currency, excluded, schemas = await asyncio.gather(
+            self._company_currency(), self._hub_line_templates(), self._attribute_schemas())
+        domain = [*SELLABLE, *([("id", "not in", sorted(excluded))] if excluded else [])]
+        main = self._language(self.config.main_language)
+        templates = await self.client.search_read_all("product.template", domain, TEMPLATE_FIELDS, context=main)
+        ids = [row["id"] for row in templates]
+        variants, names, descriptions = await asyncio.gather(
+            self.client.search_read_in("product.product", "template", ids, VARIANT_FIELDS, context=main),
+            self._translated("product.template", "id", ids, "name"),
+            self._translated("product.product", "template", ids, "description"))
+        names[self.config.main_language] = {row["id"]: row for row in templates}
+        descriptions[self.config.main_language] = {row["id"]: row for row in variants}
+        by_template: dict[int, list[Row]] = {}
+        for variant in sorted(variants, key=mapping.variant_order):
+            by_template.setdefault(variant["template"], []).append(variant)
+        return [product for template in templates
+                if (product := self._product(template, by_template.get(template["id"], []), names,
+                                             descriptions, schemas, currency))]
+
+    def _product(self, template: Row, variants: list[Row], names: dict[str, dict[int, Row]],
+                 descriptions: dict[str, dict[int, Row]], schemas: dict[str, mapping.AttributeSchema],
+                 currency: str) -> Product | None:
+        # Tryton describes variants, shops describe products: the first variant speaks for all.
+        first = next((v["id"] for v in variants if v.get("code")), None)
+        product = mapping.product_from_rows(
+            template, variants, names=mapping.translations(self._ordered(names), template["id"], "name"),
+            descriptions=mapping.translations(self._ordered(descriptions), first, "description")
+            if first is not None else {},
+            schemas=schemas, currency=currency)
+        if product is None:
+            logger.warning("tryton: template %s has no coded variant or no price: not published", template["id"])
+        return product
+
+    def _ordered(self, texts: dict[str, dict[int, Row]]) -> dict[str, dict[int, Row]]:
+        return {language: texts.get(language, {}) for language in self.config.languages}
+
+    async def _attribute_schemas(self) -> dict[str, mapping.AttributeSchema]:
+        rows = await self.client.search_read_all("product.attribute", [], ATTRIBUTE_FIELDS,
+                                                 context=self._language(self.config.main_language))
+        return mapping.attribute_schemas(rows)
+
+    async def _hub_line_templates(self) -> set[int]:
+        """Templates of carrier and hub line products: articles of orders, not of the catalog."""
+        carriers = await self.client.search_read("carrier", [], ["carrier_product.template"],
+                                                 context={"active_test": False})
+        templates = {mapping.related(row, "carrier_product").get("template") for row in carriers}
+        line_skus = [sku for sku in (self.config.shipping_product, self.config.discount_product) if sku]
+        if line_skus:
+            rows = await self.client.search_read_in("product.product", "code", line_skus, ["template"])
+            templates |= {row["template"] for row in rows}
+        return {t for t in templates if t is not None}
+
+    async def _translated(self, model: str, field: str, ids: Sequence[int], text: str) -> dict[str, dict[int, Row]]:
+        """``text`` of the records in every language but the main one: {language: {id: row}}."""
+        others = self.config.languages[1:]
+        pages = await asyncio.gather(*(self.client.search_read_in(model, field, ids, [text],
+                                                                  context=self._language(language))
+                                       for language in others))
+        return {language: {row["id"]: row for row in rows} for language, rows in zip(others, pages)}
+
+    async def _in_languages(self, read: Callable[[dict[str, Any]], Awaitable[list[Row]]]) -> dict[str, dict[int, Row]]:
+        """Run ``read(context)`` once per configured language: {language: {id: row}}."""
+        languages = self.config.languages
+        pages = await asyncio.gather(*(read(self._language(language)) for language in languages))
+        return {language: {row["id"]: row for row in rows} for language, rows in zip(languages, pages)}
+
+    @staticmethod
+    def _language(language: str) -> dict[str, Any]:
+        return {"language": language}
+
+    async def _company_currency(self) -> str:
+        if self._currency is None:
+            company = (await self.client.session_context()).get("company")
+            if company is None:
+                raise ConnectionFailure(f"Tryton user {self.config.user!r} has no current company",
+                                        hint="set the user's company in Tryton (Administration › Users)")
+            [row] = await self.client.execute("company.company", "read", [company], ["currency.code"])
+            self._currency = mapping.related(row, "currency").get("code") or "EUR"
+        return self._currency
+
+    # --- stock ----------------------------------------------------------------------------------------
+
+    async def read_stock(self, locations: Sequence[str]) -> list[StockLevel]:
+        """Available to sell per SKU and warehouse code: ``min(quantity, forecast_quantity)`` read with
+        ``locations=[warehouse]`` and ``stock_assign`` (see :func:`mapping.available_to_sell`)."""
+        warehouses = await self._warehouses(locations, strict=True)
+        domain = [*SELLABLE, ("type", "in", mapping.STOCKABLE_TYPES), ("code", "!=", None)]
+
+        async def levels(code: str) -> list[StockLevel]:
+            context = {"locations": [warehouses[code]], "stock_assign": True}
+            rows = await self.client.search_read_all("product.product", domain, STOCK_FIELDS, context=context)
+            return mapping.stock_levels(rows, code)
+
+        per_warehouse = await asyncio.gather(*(levels(code) for code in dict.fromkeys(locations)))
+        return [level for levels_ in per_warehouse for level in levels_]
+
+    async def _warehouses(self, codes: Sequence[str], *, strict: bool) -> dict[str, int]:
+        missing = [code for code in codes if ("warehouse", code) not in self._ids]
+        if missing:
+            rows = await self.client.search_read(
+                "stock.location", [("type", "=", "warehouse"), ("code", "in", missing)], ["code"],
+                context={"active_test": False})
+            self._ids.update({("warehouse", row["code"]): row["id"] for row in rows})
+        found = {code: self._ids[("warehouse", code)] for code in codes if ("warehouse", code) in self._ids}
+        unknown = [code for code in codes if code not in found]
+        if strict and unknown:
+            raise ConnectionFailure(f"no Tryton warehouse with code {', '.join(map(repr, unknown))}",
+                                    hint="stock locations are named by the code of a stock.location of type warehouse")
+        return found
+
+    # --- orders ---------------------------------------------------------------------------------------
+
+    async def known_skus(self, skus: Sequence[str]) -> set[str]:
+        return set(await self._product_ids(skus, strict=False))
+
+    async def find_sale(self, reference: str) -> ErpSale | None:
+        """The sale whose ``reference`` is ``reference`` (the hub stores ``Order.erp_reference`` there)."""
+        rows = await self.client.search_read("sale.sale", [("reference", "=", reference)], SALE_FIELDS)
+        row = mapping.pick_sale(rows)
+        return mapping.erp_sale(row) if row else None
+
+    async def find_customer(self, customer: Customer) -> str | None:
+        email = customer.email.strip()
+        rows = await self.client.search_read(
+            "party.contact_mechanism", [("type", "=", "email"), ("value", "ilike", mapping.escape_like(email))],
+            ["value", "party"])
+        party = mapping.email_owner(rows, customer)
+        return mapping.key(party) if party is not None else None
+
+    async def save_customer(self, customer: Customer, key: str | None) -> str:
+        if key is None:
+            [party] = await self.client.create("party.party", [mapping.new_party_values(customer)])
+            return mapping.key(party)
+        party = self._id(key, "customer")
+        [row] = await self.client.execute("party.party", "read", [party], ["name", "identifiers"])
+        if name := mapping.renamed_party(row, customer):
+            await self.client.write("party.party", [party], {"name": name})
+        return key
+
+    async def ensure_address(self, customer_key: str, address: Address) -> str:
+        party = self._id(customer_key, "customer")
+        rows = await self.client.search_read("party.address", [("party", "=", party)], ADDRESS_FIELDS)
+        for row in sorted(rows, key=lambda r: r["id"]):
+            if mapping.same_address(mapping.address_from_row(row), address):
+                return mapping.key(row["id"])
+        country = await self._country_id(address.country_code)
+        [created] = await self.client.create("party.address", [mapping.address_values(address, party, country)])
+        return mapping.key(created)
+
+    async def create_sale(self, order: Order, customer_key: str, invoice_address: str,
+                          delivery_address: str) -> ErpSale:
+        """A quotation carrying ``order.erp_reference``; removed again if Tryton refuses to quote it,
+        so that a sale found by reference is always a quotation or beyond."""
+        party = self._id(customer_key, "customer")
+        lines, carrier = await self._sale_lines(order, party)
+        values = mapping.sale_values(
+            order, party=party, invoice_address=self._id(invoice_address, "address"),
+            shipment_address=self._id(delivery_address, "address"), currency=await self._currency_id(order.currency),
+            warehouse=await self._sale_warehouse(), carrier=carrier, lines=lines)
+        [sale] = await self.client.create("sale.sale", [values])
+        try:
+            await self.client.button("sale.sale", "quote", [sale])
+        except DataError:
+            await self._discard_draft(sale)
+            raise
+        return mapping.erp_sale(await self._read_sale(sale))
+
+    async def confirm_sale(self, key: str) -> None:
+        """Quote if still a draft, confirm, then process unless Tryton already did (it does right
+        after confirming when it runs without a queue worker), so the shipment exists on return.
+
+        A draft is left only when quoting was cut short (a timeout) and the hub found the sale again
+        by its reference. Tryton refuses a button whose state does not allow it: the state is read first.
+        """
+        sale = self._id(key, "sale")
+        state = (await self._read_sale(sale))["state"]
+        for button in NEXT_BUTTONS.get(state, ()):
+            await self.client.button("sale.sale", button, [sale])
+            state = (await self._read_sale(sale))["state"] if button == "confirm" else state
+        if state == "confirmed":
+            await self.client.button("sale.sale", "process", [sale])
+        elif state not in mapping.CONFIRMED_STATES:
+            raise DataError(f"Tryton sale {key} could not be confirmed: it is {state}",
+                            details={"sale": key, "state": state})
+
+    async def _sale_lines(self, order: Order, party: int) -> tuple[list[Row], int | None]:
+        products = await self._product_ids([line.sku for line in order.lines], strict=True)
+        carrier, carrier_product = await self._carrier(order.carrier) if order.carrier else (None, None)
+        shipping = carrier_product or (await self._configured_product(self.config.shipping_product)
+                                       if order.shipping_tax_excl else None)
+        discount_product = (await self._configured_product(self.config.discount_product)
+                            if order.discounts_tax_excl else None)
+        try:
+            planned = mapping.planned_lines(order, products, shipping_product=shipping)
+        except ValueError as error:
+            raise DataError(f"{error}: carrier {order.carrier!r} is not a Tryton carrier and "
+                            "`shipping_product` is not set", details={"carrier": order.carrier}) from None
+        wanted = [line.product for line in planned] + ([discount_product] if order.discounts_tax_excl else [])
+        changes = await self._line_defaults(wanted, party, await self._currency_id(order.currency))
+        articles = [(line, mapping.taxes_from_change(changes[line.product])) for line in planned[:len(order.lines)]]
+        planned += mapping.discount_lines(order.discounts_tax_excl, articles, product=discount_product)
+        lines = [mapping.line_values(line, unit=changes[line.product].get("unit"),
+                                     taxes=mapping.taxes_from_change(changes[line.product]))
+                 for line in planned]
+        return lines, carrier
+
+    async def _line_defaults(self, products: Sequence[int | None], party: int,
+                             currency: int) -> dict[int | None, dict[str, Any]]:
+        """Taxes and unit Tryton gives each product on this customer's sale (its tax rules included),
+        asked as Tryton's own client does: ``on_change`` of the line's product, once per product."""
+        parent = {"_parent_sale.party": party, "_parent_sale.invoice_party": None,
+                  "_parent_sale.currency": currency, "_parent_sale.company": self.client.context.get("company"),
+                  "_parent_sale.sale_date": None}
+
+        async def change(product: int | None) -> dict[str, Any]:
+            values = {"type": "line", "product": product, "quantity": 1.0, "unit": None, "taxes": [],
+                      "unit_price": None, "sale": -1, **parent}
+            return await self.client.execute("sale.line", "on_change", values, ["product"]) or {}
+
+        distinct = list(dict.fromkeys(products))
+        return dict(zip(distinct, await asyncio.gather(*(change(p) for p in distinct))))
+
+    async def _sale_warehouse(self) -> int | None:
+        code = self.config.sale_warehouse
+        return (await self._warehouses([code], strict=True))[code] if code else None
+
+    async def _carrier(self, shop_name: str) -> tuple[int | None, int | None]:
+        """The Tryton carrier of a shop's carrier name, and its product: ``(None, None)`` if none."""
+        name = self.config.carriers.get(shop_name, shop_name).strip()
+        if ("carrier", name) not in self._ids:
+            rows = await self.client.search_read(
+                "carrier", ["OR", ("party.name", "ilike", mapping.escape_like(name)),
+                            ("carrier_product.code", "=", name)], ["carrier_product"], order=[("id", "ASC")])
+            if not rows:
+                return None, None
+            self._ids[("carrier", name)] = rows[0]["id"]
+            self._ids[("carrier product", name)] = rows[0]["carrier_product"]
+        return self._ids[("carrier", name)], self._ids[("carrier product", name)]
+
+    async def _configured_product(self, sku: str | None) -> int | None:
+        return (await self._product_ids([sku], strict=True))[sku] if sku else None
+
+    async def _product_ids(self, skus: Sequence[str], *, strict: bool) -> dict[str, int]:
+        rows = await self.client.search_read_in("product.product", "code", skus, ["code"], domain=SELLABLE)
+        found = {row["code"]: row["id"] for row in rows}
+        unknown = sorted(set(skus) - set(found))
+        if strict and unknown:
+            raise DataError(f"unknown in Tryton (or not salable): {', '.join(unknown)}", details={"skus": unknown})
+        return found
+
+    async def _currency_id(self, code: str) -> int:
+        return await self._lookup("currency.currency", code, hint="activate this currency in Tryton")
+
+    async def _country_id(self, code: str) -> int:
+        return await self._lookup("country.country", code.strip().upper(),
+                                  hint="load countries with `trytond_import_countries`")
+
+    async def _lookup(self, model: str, code: str, *, hint: str) -> int:
+        if (model, code) not in self._ids:
+            rows = await self.client.search_read(model, [("code", "=", code)], ["code"], limit=1)
+            if not rows:
+                raise DataError(f"no {model} with code {code!r} in Tryton ({hint})", details={model: code})
+            self._ids[(model, code)] = rows[0]["id"]
+        return self._ids[(model, code)]
+
+    async def _read_sale(self, sale: int) -> Row:
+        rows = await self.client.execute("sale.sale", "read", [sale], SALE_FIELDS)
+        return rows[0]
+
+    async def _discard_draft(self, sale: int) -> None:
+        try:
+            await self.client.execute("sale.sale", "delete", [sale])
+        except CourroieError:
+            logger.warning("tryton: could not remove draft sale %s after a failed quote", sale, exc_info=True)
+
+    @staticmethod
+    def _id(key: str, what: str) -> int:
+        try:
+            return mapping.record_id(key)
+        except ValueError as error:
+            raise DataError(f"{what} key {key!r} is not a Tryton id") from error
+
+    # --- fulfilment -----------------------------------------------------------------------------------
+
+    async def read_sale_statuses(self, keys: Sequence[str]) -> list[SaleStatus]:
+        ids = [self._id(key, "sale") for key in keys]
+        rows = await self.client.search_read_in("sale.sale", "id", ids, STATUS_FIELDS)
+        statuses = (mapping.sale_status(row) for row in sorted(rows, key=lambda r: r["id"]))
+        return [status for status in statuses if status is not None]
+
+
+def _version_result(version: str, url: str) -> CheckResult:
+    try:
+        major = int(version.split(".")[0])
+    except ValueError:
+        major = 0
+    ok = major >= SUPPORTED_MAJOR
+    return CheckResult("Tryton server reachable", ok, f"Tryton {version} at {url}",
+                       fix="" if ok else f"the hub needs Tryton {SUPPORTED_MAJOR}.0 or later")

@@ -1,0 +1,60 @@
+"""Settings of the connection to one Tryton database."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+
+class TrytonConfig(BaseModel):
+    """How to reach Tryton and which of its records the hub works with.
+
+    Warehouses and articles are named by their Tryton codes (``stock.location.code``,
+    ``product.product.code``), never by database ids, so a configuration survives a database copy.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str                                    # server root, e.g. ``https://erp.example:8000``
+    database: str = Field(min_length=1)
+    user: str = Field(min_length=1)
+    # Tryton 8.2 accepts user application keys on its REST routes only; JSON-RPC wants the
+    # password, exchanged once for a session token.
+    password: SecretStr
+    languages: list[str] = Field(default_factory=lambda: ["en"])   # Tryton codes; the first is the main one
+    timeout: float = Field(default=30.0, gt=0)
+    concurrency: int = Field(default=4, ge=1, le=16)
+    warehouses: list[str] = Field(default_factory=list)   # warehouse codes the shops draw stock from
+    sale_warehouse: str | None = None           # warehouse shipping shop orders; None = Tryton's default
+    # Shop carrier name → Tryton carrier (its party name or its product code); unlisted names are
+    # looked up as they are.
+    carriers: dict[str, str] = Field(default_factory=dict)
+    shipping_product: str | None = None         # SKU of the shipping line when no Tryton carrier matches
+    # SKU of discount lines (a service); None = lines without product, which Tryton can invoice
+    # only if its accounting configuration has a default revenue account.
+    discount_product: str | None = None
+    page_size: int = Field(default=500, ge=10, le=5000)    # records per read
+
+    @field_validator("url")
+    @classmethod
+    def _server_root(cls, url: str) -> str:
+        url = url.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        return url
+
+    @field_validator("languages")
+    @classmethod
+    def _some_language(cls, languages: list[str]) -> list[str]:
+        if not languages:
+            raise ValueError("languages must name at least one Tryton language code")
+        return languages
+
+    @property
+    def main_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def all_warehouses(self) -> list[str]:
+        """Every warehouse code the configuration names, once."""
+        codes = [*self.warehouses, *([self.sale_warehouse] if self.sale_warehouse else [])]
+        return list(dict.fromkeys(codes))

@@ -1,0 +1,464 @@
+"""Tryton records (the dicts ``search_read`` returns) ↔ the canonical model. Pure functions, no I/O.
+
+Conventions of the rows: many2one fields hold an id or ``None``; a dotted field such as
+``weight_uom.factor`` comes back as ``{"weight_uom.": {"id": …, "factor": …}}``; booleans may be
+0/1 (SQLite); Numeric fields are ``Decimal``, Float fields ``float``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from courroie.connectors.protocols import ErpSale
+from courroie.model import (
+    Address, Category, Customer, Money, Order, Product, SaleState, SaleStatus, Shipment, StockLevel,
+    Translations, Variant,
+)
+
+Row = dict[str, Any]
+
+PRICE_STEP = Decimal("0.0001")        # Tryton's default price digits (16, 4)
+CENT = Decimal("0.01")
+CONFIRMED_STATES = {"confirmed", "processing", "done"}
+SHIPPED_STATES = {"shipped", "done"}  # "shipped": handed to the carrier; "done": closed
+STOCKABLE_TYPES = ["goods", "assets", "kit"]
+
+
+def key(record_id: int) -> str:
+    """The hub's key of a Tryton record: its id, as text."""
+    return str(record_id)
+
+
+def record_id(key: str) -> int:
+    try:
+        return int(key)
+    except ValueError:
+        raise ValueError(f"not a Tryton record key: {key!r}") from None
+
+
+def related(row: Row, field: str) -> Row:
+    """The nested record read through a dotted field (``{}`` when empty)."""
+    return row.get(f"{field}.") or {}
+
+
+def related_list(row: Row, field: str) -> list[Row]:
+    """The nested records read through a dotted x2many field."""
+    return list(row.get(f"{field}.") or [])
+
+
+def escape_like(value: str) -> str:
+    """A literal for Tryton's ``ilike`` (which escapes with a backslash)."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- catalog -----------------------------------------------------------------------------------------
+
+def translations(rows_by_language: Mapping[str, Mapping[int, Row]], record: int, field: str) -> Translations:
+    """``field`` of one record in every language read, leaving out empty texts."""
+    texts = {}
+    for language, rows in rows_by_language.items():
+        value = (rows.get(record) or {}).get(field)
+        if value:
+            texts[language] = value
+    return texts
+
+
+def categories_from_rows(rows_by_language: Mapping[str, Mapping[int, Row]]) -> list[Category]:
+    """Categories, each after its parent (so a shop can create them in this order)."""
+    main = next(iter(rows_by_language.values()))
+
+    def depth(row: Row) -> int:
+        level, parent = 0, row.get("parent")
+        while parent is not None and parent in main and level < len(main):
+            level, parent = level + 1, main[parent].get("parent")
+        return level
+
+    ordered = sorted(main.values(), key=lambda row: (depth(row), row["id"]))
+    return [Category(key=key(row["id"]), name=translations(rows_by_language, row["id"], "name"),
+                     parent_key=key(row["parent"]) if row.get("parent") in main else None)
+            for row in ordered]
+
+
+@dataclass(frozen=True)
+class AttributeSchema:
+    """A product attribute: how a variant's raw value becomes the text a shop shows."""
+
+    name: str                         # technical key in ``product.product.attributes``
+    label: str
+    type: str
+    choices: Mapping[str, str]        # selection key → label
+
+
+def attribute_schemas(rows: Iterable[Row]) -> dict[str, AttributeSchema]:
+    schemas = {}
+    for row in sorted(rows, key=lambda r: r["id"]):
+        choices = dict(json.loads(row.get("selection_json") or "[]"))
+        schemas[row["name"]] = AttributeSchema(row["name"], row.get("string") or row["name"],
+                                               row.get("type_") or "char", choices)
+    return schemas
+
+
+def attribute_text(schema: AttributeSchema, value: Any) -> str:
+    if schema.type == "selection":
+        return schema.choices.get(str(value), str(value))
+    if schema.type == "multiselection":
+        return ", ".join(schema.choices.get(str(v), str(v)) for v in value or [])
+    if schema.type == "boolean":
+        return "yes" if value else "no"
+    return str(value)
+
+
+def variant_attributes(values: Mapping[str, Any] | None, schemas: Mapping[str, AttributeSchema]) -> dict[str, str]:
+    """``{"voltage": "24v"}`` → ``{"Voltage": "24 V"}``, in the order the attributes were defined."""
+    values = values or {}
+    known = [schemas[name] for name in schemas if values.get(name) is not None]
+    unknown = sorted(name for name in values if name not in schemas and values[name] is not None)
+    texts = {schema.label: attribute_text(schema, values[schema.name]) for schema in known}
+    return texts | {name: str(values[name]) for name in unknown}
+
+
+def ean13(identifiers: Iterable[Row]) -> str | None:
+    """The first EAN identifier that is an EAN-13 (Tryton's ``ean`` type also holds EAN-8, UPC…)."""
+    for identifier in identifiers:
+        code = (identifier.get("code") or "").strip()
+        if identifier.get("type") == "ean" and len(code) == 13 and code.isdigit():
+            return code
+    return None
+
+
+def decimal(value: float | int) -> Decimal:
+    """A Tryton float as a Decimal without float noise: ``8.5`` → ``8.5``, ``10.0`` → ``10``."""
+    number = Decimal(str(round(value, 6))) + 0          # + 0: no "-0"
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
+
+
+def weight_in_kg(weight: float | None, unit_factor: float | None) -> Decimal | None:
+    """Tryton weights are floats in any weight unit; its factor is relative to the kilogram."""
+    if weight is None or unit_factor is None:
+        return None
+    return decimal(weight * unit_factor)
+
+
+def text_to_html(text: str) -> str:
+    """Tryton descriptions are plain text; shops want HTML: paragraphs and line breaks."""
+    paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+
+HTML_TAG = re.compile(r"<(p|br|ul|ol|li|div|span|strong|em|b|i|u|h[1-6]|a|table)\b[^>]*>", re.IGNORECASE)
+
+
+def as_html(text: str) -> str:
+    """Tryton's description is a plain Text field, yet merchants often keep HTML in it: pass HTML
+    through as it is, turn plain text into paragraphs."""
+    text = text.strip()
+    return text if HTML_TAG.search(text) else text_to_html(text)
+
+
+def html_translations(texts: Translations) -> Translations:
+    return {language: as_html(text) for language, text in texts.items() if text.strip()}
+
+
+def variant_order(row: Row) -> tuple[int, int, int]:
+    """Tryton's order of variants: position (empty first), then id."""
+    position = row.get("position")
+    return (0 if position is None else 1, position or 0, row["id"])
+
+
+def product_from_rows(template: Row, variants: Sequence[Row], *, names: Translations,
+                      descriptions: Translations, schemas: Mapping[str, AttributeSchema],
+                      currency: str) -> Product | None:
+    """One shop product from a ``product.template`` and its ``product.product`` variants.
+
+    Returns ``None`` when no variant has a code: without a SKU nothing can be synchronised.
+    """
+    coded = sorted((v for v in variants if v.get("code")), key=variant_order)
+    if not coded:
+        return None
+    price = template.get("list_price")
+    if price is None:
+        return None
+    as_variants = tuple(variant_from_row(row, price, schemas, currency) for row in coded)
+    single = as_variants[0] if len(as_variants) == 1 else None
+    return Product(
+        sku=template.get("code") or coded[0]["code"],
+        name=names,
+        description=html_translations(descriptions),
+        category_keys=tuple(key(c) for c in template.get("categories") or ()),
+        price=Money(amount=price, currency=currency),
+        tax_group=related(template, "account_category").get("name"),
+        ean13=single.ean13 if single else None,
+        weight=weight_in_kg(template.get("weight"), related(template, "weight_uom").get("factor")),
+        active=bool(template.get("active", True)),
+        variants=as_variants,
+    )
+
+
+def variant_from_row(row: Row, template_price: Decimal, schemas: Mapping[str, AttributeSchema],
+                     currency: str) -> Variant:
+    own_price = row.get("list_price")
+    return Variant(
+        sku=row["code"],
+        attributes=variant_attributes(row.get("attributes"), schemas),
+        ean13=ean13(related_list(row, "identifiers")),
+        price=Money(amount=own_price, currency=currency)
+        if own_price is not None and own_price != template_price else None,
+        active=bool(row.get("active", True)),
+    )
+
+
+# --- stock ---------------------------------------------------------------------------------------------
+
+def available_to_sell(row: Row) -> Decimal:
+    """What can still be promised, from one read with ``locations=[warehouse]`` and ``stock_assign``.
+
+    ``quantity`` is on hand today minus the moves already reserved (assigned); ``forecast_quantity``
+    (no ``stock_date_end``) adds every planned move, in and out, up to the end of time. The smaller
+    of the two holds back confirmed sales not yet reserved, without selling goods not yet received.
+    """
+    return decimal(min(row.get("quantity") or 0, row.get("forecast_quantity") or 0))
+
+
+def stock_levels(rows: Iterable[Row], location: str) -> list[StockLevel]:
+    return [StockLevel(sku=row["code"], location=location, quantity=available_to_sell(row))
+            for row in rows if row.get("code")]
+
+
+# --- customers and addresses ---------------------------------------------------------------------------
+
+def person_name(first_name: str, last_name: str) -> str:
+    return " ".join(part for part in (first_name.strip(), last_name.strip()) if part)
+
+
+def party_name(customer: Customer) -> str:
+    """The party is the company for a business customer, the person otherwise."""
+    return (customer.company or "").strip() or person_name(customer.first_name, customer.last_name)
+
+
+def new_party_values(customer: Customer) -> Row:
+    return {
+        "name": party_name(customer),
+        "contact_mechanisms": [("create", [{"type": "email", "value": customer.email.strip()}])],
+    }
+
+
+def renamed_party(row: Row, customer: Customer) -> str | None:
+    """The party's new name, if the shop's data changes it.
+
+    A party Tryton knows as a business (it has a tax identifier) keeps its name when the shop gives
+    no company: the person ordering is then one of its contacts, not a new name for it.
+    """
+    wanted = party_name(customer)
+    if wanted == row.get("name"):
+        return None
+    if not (customer.company or "").strip() and row.get("identifiers"):
+        return None
+    return wanted
+
+
+def email_owner(rows: Iterable[Row], customer: Customer) -> int | None:
+    """The party whose e-mail is the customer's, compared trimmed and case-insensitively.
+
+    ``ilike`` already matched; this drops what SQL matched loosely (accents, case outside ASCII).
+    """
+    owners = sorted(row["party"] for row in rows
+                    if row.get("party") and (row.get("value") or "").strip().casefold() == customer.email_key)
+    return owners[0] if owners else None
+
+
+def stored_address(address: Address) -> Address:
+    """The address as Tryton can hold it: one recipient name, street lines joined, no phone or VAT.
+
+    Comparing two addresses after this projection tells whether Tryton already has one.
+    """
+    return Address(first_name=person_name(address.first_name, address.last_name), last_name="",
+                   company=(address.company or "").strip() or None,
+                   street="\n".join(s.strip() for s in (address.street, address.street2 or "") if s.strip()),
+                   postcode=address.postcode.strip(), city=address.city.strip(),
+                   country_code=address.country_code.strip().upper())
+
+
+def address_from_row(row: Row) -> Address:
+    """A ``party.address`` read with ``party_name``, ``attn``, ``street``, ``postal_code``, ``city``
+    and ``country.code`` (written by :func:`address_values`: party_name = company or person)."""
+    company, person = (row.get("party_name") or ""), (row.get("attn") or "")
+    if not person:
+        company, person = "", company
+    return Address(first_name=person, last_name="", company=company or None,
+                   street=row.get("street") or "", postcode=row.get("postal_code") or "",
+                   city=row.get("city") or "", country_code=(related(row, "country").get("code") or ""))
+
+
+def same_address(ours: Address, theirs: Address) -> bool:
+    return stored_address(ours).normalised() == stored_address(theirs).normalised()
+
+
+def address_values(address: Address, party: int, country: int) -> Row:
+    stored = stored_address(address)
+    values: Row = {
+        "party": party,
+        # The company heads a business address with the person as "attn"; else the person alone.
+        "party_name": stored.company or stored.first_name,
+        "attn": stored.first_name if stored.company else None,
+        "street_unstructured": stored.street,
+        "postal_code": stored.postcode,
+        "city": stored.city,
+        "country": country,
+    }
+    if address.phone and address.phone.strip():
+        values["contact_mechanisms"] = [("create", [{"type": "phone", "value": address.phone.strip(),
+                                                     "party": party}])]
+    return values
+
+
+# --- sales ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlannedLine:
+    """A sale line before Tryton has said which unit (and, unless given, which taxes) it takes."""
+
+    product: int | None
+    quantity: float
+    unit_price: Decimal             # tax excluded, in the order's currency
+    description: str | None = None
+    taxes: tuple[int, ...] | None = None   # None: the taxes Tryton gives the product
+
+
+def unit_price(value: Decimal) -> Decimal:
+    return value.quantize(PRICE_STEP, rounding=ROUND_HALF_UP)
+
+
+def planned_lines(order: Order, products: Mapping[str, int], *, shipping_product: int | None) -> list[PlannedLine]:
+    """The articles, then the shipping, tax excluded.
+
+    ``products`` maps every SKU of the order to its Tryton id; ``shipping_product`` is needed when
+    the order charges shipping.
+    """
+    lines = [PlannedLine(products[line.sku], float(line.quantity), unit_price(line.unit_price_tax_excl))
+             for line in order.lines]
+    if order.shipping_tax_excl:
+        if shipping_product is None:
+            raise ValueError("the order charges shipping but no shipping product is known")
+        lines.append(PlannedLine(shipping_product, 1.0, unit_price(order.shipping_tax_excl),
+                                 f"Shipping ({order.carrier})" if order.carrier else "Shipping"))
+    return lines
+
+
+def discount_lines(discount: Decimal, articles: Sequence[tuple[PlannedLine, Sequence[int]]], *,
+                   product: int | None) -> list[PlannedLine]:
+    """The order's discount (tax excluded) as negative lines, one per set of taxes of the articles,
+    shared in proportion to their amounts, as shops do: each part is then taxed like the goods it
+    reduces, and the parts add up to the discount to the cent."""
+    discount = abs(discount)
+    if not discount:
+        return []
+    bases: dict[tuple[int, ...], Decimal] = {}
+    for line, taxes in articles:
+        group = tuple(sorted(taxes))
+        bases[group] = bases.get(group, Decimal(0)) + line.unit_price * Decimal(str(line.quantity))
+    total = sum(bases.values(), Decimal(0))
+    if not total:   # nothing to share in proportion to: one line, taxed like the first article
+        return [PlannedLine(product, 1.0, unit_price(-discount), "Discount", taxes=next(iter(bases), ()))]
+    groups = list(bases.items())
+    lines, remaining = [], discount
+    for taxes, base in groups[:-1]:
+        share = (discount * base / total).quantize(CENT, ROUND_HALF_UP)
+        remaining -= share
+        lines.append(PlannedLine(product, 1.0, unit_price(-share), "Discount", taxes=taxes))
+    lines.append(PlannedLine(product, 1.0, unit_price(-remaining), "Discount", taxes=groups[-1][0]))
+    return lines
+
+
+def line_values(line: PlannedLine, *, unit: int | None, taxes: Sequence[int]) -> Row:
+    """The ``sale.line`` to create; ``taxes`` are Tryton's for the product, unless the line has its own."""
+    chosen = list(line.taxes) if line.taxes is not None else list(taxes)
+    values: Row = {"type": "line", "product": line.product, "quantity": line.quantity,
+                   "unit_price": line.unit_price, "taxes": [("add", chosen)]}
+    if unit is not None:
+        values["unit"] = unit
+    if line.description:
+        values["description"] = line.description
+    return values
+
+
+def taxes_from_change(change: Mapping[str, Any]) -> list[int]:
+    """Tax ids out of an ``on_change`` answer: ``{"taxes": {"add": [[index, {"id": 1}], …]}}``."""
+    taxes = change.get("taxes") or {}
+    if isinstance(taxes, list):          # a plain list of ids, as a many2many value
+        return [int(t) for t in taxes]
+    return [int(values["id"]) for _, values in taxes.get("add", [])]
+
+
+def sale_values(order: Order, *, party: int, invoice_address: int, shipment_address: int, currency: int,
+                warehouse: int | None, carrier: int | None, lines: Sequence[Row]) -> Row:
+    values: Row = {
+        "party": party,
+        "invoice_address": invoice_address,
+        "shipment_address": shipment_address,
+        "reference": order.erp_reference,
+        "currency": currency,
+        "carrier": carrier,
+        # The shop already charged shipping: keep its price instead of Tryton's carrier price.
+        "shipment_cost_method": None,
+        "lines": [("create", list(lines))],
+    }
+    if warehouse is not None:
+        values["warehouse"] = warehouse
+    return values
+
+
+def erp_sale(row: Row) -> ErpSale:
+    return ErpSale(key=key(row["id"]), number=row.get("number") or "",
+                   total_tax_excl=row.get("untaxed_amount") or Decimal(0),
+                   total_tax_incl=row.get("total_amount") or Decimal(0),
+                   confirmed=row.get("state") in CONFIRMED_STATES)
+
+
+def pick_sale(rows: Sequence[Row]) -> Row | None:
+    """Of the sales carrying one reference, the latest one still alive, else the latest one."""
+    alive = [row for row in rows if row.get("state") != "cancelled"]
+    candidates = alive or list(rows)
+    return max(candidates, key=lambda row: row["id"]) if candidates else None
+
+
+# --- fulfilment ----------------------------------------------------------------------------------------
+
+def shipped_at(day: dt.date | None) -> dt.datetime | None:
+    """Tryton records the day a shipment left, not the hour: midnight UTC of that day."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC) if day else None
+
+
+def shipments_of(shipment: Row) -> list[Shipment]:
+    """One canonical shipment per tracking number (the shipment's, else each package's)."""
+    carrier = related(related(shipment, "carrier"), "party").get("name")
+    when = shipped_at(shipment.get("effective_date"))
+    references = [shipment.get("shipping_reference")] if shipment.get("shipping_reference") else [
+        p["shipping_reference"] for p in related_list(shipment, "packages") if p.get("shipping_reference")]
+    return [Shipment(carrier=carrier, tracking_number=ref, shipped_at=when) for ref in references or [None]]
+
+
+def sale_status(row: Row) -> SaleStatus | None:
+    """What the shop should learn of one sale; ``None`` while it is still a draft or quotation."""
+    state = row.get("state")
+    if state == "cancelled":
+        return SaleStatus(erp_key=key(row["id"]), state=SaleState.CANCELLED)
+    if state not in CONFIRMED_STATES:
+        return None
+    shipments = [s for s in related_list(row, "shipments") if s.get("state") != "cancelled"]
+    sent = [s for s in shipments if s.get("state") in SHIPPED_STATES]
+    all_sent = bool(sent) and len(sent) == len(shipments)
+    invoice_numbers = sorted((i["number"] for i in related_list(row, "invoices")
+                              if i.get("number") and i.get("state") != "cancelled"))
+    return SaleStatus(
+        erp_key=key(row["id"]),
+        state=SaleState.SHIPPED if all_sent else SaleState.ACCEPTED,
+        shipments=tuple(shipment for s in sorted(sent, key=lambda s: s["id"]) for shipment in shipments_of(s)),
+        invoice_number=invoice_numbers[0] if invoice_numbers else None,
+    )

@@ -1,0 +1,86 @@
+"""Running the sandbox: `serve()` for the CLI, `run_in_thread()` for tests and benchmarks."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+
+from .app import PrestaShopSandbox, SandboxControl, create_app
+
+
+class SandboxURL(str):
+    """The base URL (`http://127.0.0.1:PORT`, no trailing slash) plus the running app's controls."""
+
+    app: PrestaShopSandbox
+    control: SandboxControl
+
+    def __new__(cls, url: str, app: PrestaShopSandbox) -> SandboxURL:
+        instance = super().__new__(cls, url)
+        instance.app = app
+        instance.control = app.control
+        return instance
+
+    @property
+    def api(self) -> str:
+        return f"{self}/api"
+
+
+class _DropTruncationNoise(logging.Filter):
+    """Injected `reset` faults end responses early on purpose; uvicorn logs that as an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "without completing response" not in record.getMessage()
+
+
+def _config(app: PrestaShopSandbox, host: str, port: int, log_level: str) -> uvicorn.Config:
+    logging.getLogger("uvicorn.error").addFilter(_DropTruncationNoise())
+    return uvicorn.Config(
+        app, host=host, port=port, http="h11", loop="asyncio", lifespan="off", log_level=log_level,
+        access_log=False, timeout_graceful_shutdown=1, server_header=False, date_header=True,
+    )
+
+
+def serve(port: int, data_dir: Path, key: str, latency: float | None = None, *, host: str = "127.0.0.1",
+          workers: int = 4, timezone: str = "Europe/Paris", shop_name: str = "TestShop") -> None:
+    """Run the sandbox in the foreground until interrupted (`courroie sandbox prestashop`).
+
+    `latency` is in seconds (time of one product GET; None = realistic model, 0 = none); the CLI's
+    `--latency-ms` divides by 1000.
+    """
+    app = create_app(Path(data_dir), key, latency=latency, workers=workers, timezone=timezone, shop_name=shop_name)
+    uvicorn.Server(_config(app, host, port, "info")).run()
+
+
+@contextmanager
+def run_in_thread(data_dir: Path, key: str, *, latency: float | None = 0.0, workers: int = 4,
+                  timezone: str = "Europe/Paris", shop_name: str = "TestShop", host: str = "127.0.0.1",
+                  port: int = 0, clock=None) -> Iterator[SandboxURL]:
+    """Serve on a free port in a background thread; yields the base URL (`url.control` for faults)."""
+    app = create_app(Path(data_dir), key, latency=latency, workers=workers, timezone=timezone,
+                     shop_name=shop_name, clock=clock)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    server = uvicorn.Server(_config(app, host, sock.getsockname()[1], "warning"))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # not the main thread
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="ps-sandbox", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if not server.started:
+        raise RuntimeError("the PrestaShop sandbox did not start")
+    try:
+        yield SandboxURL(f"http://{host}:{sock.getsockname()[1]}", app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        app.backend.store.close()

@@ -1,0 +1,639 @@
+"""The catalog of the demo retailer as plain data: what :mod:`.seed` writes into Tryton.
+
+Pure and deterministic (no trytond import, no I/O), so tests can compute what the database must
+hold. ``build_catalog(n)`` is *prefix-stable*: the first products of a 240-SKU catalog are the first
+products of a 10,000-SKU one (only the last template may lose variants to hit ``n`` exactly).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from .contract import RANDOM_SEED
+
+Tax = Literal["vat20", "vat10", "vat5_5"]
+ProductType = Literal["goods", "service", "kit"]
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str  # path-like stable key, e.g. "motorisation/battants/bras"
+    fr: str
+    en: str
+
+    @property
+    def parent(self) -> str | None:
+        return self.key.rpartition("/")[0] or None
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str  # technical name, key of product.product.attributes
+    fr: str
+    en: str
+    values: tuple[tuple[str, str, str], ...]  # (selection key, label fr, label en)
+
+    def label(self, key: str, lang: str) -> str:
+        value = next(v for v in self.values if v[0] == key)
+        return value[1] if lang == "fr" else value[2]
+
+
+@dataclass(frozen=True)
+class AttributeSet:
+    key: str
+    fr: str
+    en: str
+    attributes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Variant:
+    code: str  # the SKU: template code + suffix
+    suffix: str | None
+    attributes: dict[str, str]
+    ean: str | None
+    stock: dict[str, int]  # warehouse code -> quantity (goods only; 0 = none)
+    description_en: str
+    description_fr: str
+
+
+@dataclass(frozen=True)
+class Product:
+    """One product.template and its product.product variants."""
+
+    code: str
+    family: str
+    type: ProductType
+    name_en: str
+    name_fr: str
+    categories: tuple[str, ...]  # category keys, the first is the main one
+    attribute_set: str | None
+    list_price: Decimal  # tax excluded
+    cost_price: Decimal
+    weight: float | None  # kg
+    tax: Tax
+    variants: tuple[Variant, ...]
+    brand: str | None = None
+    model_name: str | None = None  # "<brand> <series> <model>"
+    components: tuple[tuple[str, int], ...] = ()  # kits: (variant code, quantity)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    categories: tuple[Category, ...]
+    attributes: tuple[Attribute, ...]
+    attribute_sets: tuple[AttributeSet, ...]
+    products: tuple[Product, ...]
+
+    @property
+    def variants(self) -> Iterator[Variant]:
+        for product in self.products:
+            yield from product.variants
+
+    def variant(self, code: str) -> Variant:
+        return next(v for v in self.variants if v.code == code)
+
+    def product_of(self, code: str) -> Product:
+        return next(p for p in self.products if any(v.code == code for v in p.variants))
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category("motorisation", "Motorisation", "Gate and door operators"),
+    Category("motorisation/battants", "Portails battants", "Swing gates"),
+    Category("motorisation/battants/bras", "Moteurs à bras", "Articulated arm operators"),
+    Category("motorisation/battants/verins", "Vérins", "Linear rams"),
+    Category("motorisation/battants/enterres", "Moteurs enterrés", "Underground operators"),
+    Category("motorisation/coulissants", "Portails coulissants", "Sliding gates"),
+    Category("motorisation/garage", "Portes de garage", "Garage doors"),
+    Category("motorisation/garage/sectionnelles", "Portes sectionnelles", "Sectional doors"),
+    Category("motorisation/garage/basculantes", "Portes basculantes", "Up-and-over doors"),
+    Category("motorisation/barrieres", "Barrières levantes", "Barrier gates"),
+    Category("telecommandes", "Télécommandes", "Remote controls"),
+    Category("telecommandes/emetteurs", "Émetteurs", "Transmitters"),
+    Category("telecommandes/recepteurs", "Récepteurs radio", "Radio receivers"),
+    Category("accessoires", "Accessoires", "Accessories"),
+    Category("accessoires/photocellules", "Photocellules", "Photocells"),
+    Category("accessoires/feux", "Feux clignotants", "Flashing lights"),
+    Category("accessoires/claviers", "Claviers à code", "Keypads"),
+    Category("accessoires/selecteurs", "Sélecteurs à clé", "Key switches"),
+    Category("accessoires/batteries", "Batteries de secours", "Backup batteries"),
+    Category("accessoires/antennes", "Antennes", "Antennas"),
+    Category("securite", "Sécurité", "Safety"),
+    Category("securite/barres", "Barres palpeuses", "Safety edges"),
+    Category("pieces", "Pièces détachées", "Spare parts"),
+    Category("pieces/cartes", "Cartes électroniques", "Control boards"),
+    Category("pieces/cremailleres", "Crémaillères", "Gear racks"),
+    Category("pieces/bras", "Bras et rails", "Arms and rails"),
+    Category("pieces/fins-de-course", "Fins de course", "Limit switches"),
+    Category("kits", "Kits", "Kits"),
+    Category("services", "Services et documentation", "Services and documentation"),
+)
+
+ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute("voltage", "Tension", "Voltage", (("24v", "24 V", "24 V"), ("230v", "230 V", "230 V"))),
+    Attribute(
+        "max_weight",
+        "Poids de portail max.",
+        "Max. gate weight",
+        tuple((f"{w}kg", f"{w} kg", f"{w} kg") for w in (400, 600, 800, 1000)),
+    ),
+    Attribute(
+        "thrust",
+        "Force de traction",
+        "Pulling force",
+        tuple((f"{n}n", f"{n} N", f"{n} N") for n in (600, 800, 1000)),
+    ),
+    Attribute(
+        "frequency",
+        "Fréquence",
+        "Frequency",
+        (("433mhz", "433,92 MHz", "433.92 MHz"), ("868mhz", "868 MHz", "868 MHz")),
+    ),
+    Attribute(
+        "channels", "Canaux", "Channels", (("2", "2 canaux", "2 channels"), ("4", "4 canaux", "4 channels"))
+    ),
+    Attribute("material", "Matière", "Material", (("nylon", "Nylon", "Nylon"), ("steel", "Acier", "Steel"))),
+)
+
+ATTRIBUTE_SETS: tuple[AttributeSet, ...] = (
+    AttributeSet("swing", "Moteur de portail battant", "Swing gate operator", ("voltage",)),
+    AttributeSet("sliding", "Moteur de portail coulissant", "Sliding gate operator", ("voltage", "max_weight")),
+    AttributeSet("garage", "Moteur de porte de garage", "Garage door operator", ("thrust",)),
+    AttributeSet("remote", "Télécommande", "Remote control", ("frequency", "channels")),
+    AttributeSet("radio", "Matériel radio", "Radio equipment", ("frequency",)),
+    AttributeSet("powered", "Matériel alimenté", "Powered equipment", ("voltage",)),
+    AttributeSet("rack", "Crémaillère", "Gear rack", ("material",)),
+)
+
+# Variant choices per attribute set: (suffix, attributes). A template takes 2..all of them, in order.
+_VOLTAGE = (("-24V", {"voltage": "24v"}), ("-230V", {"voltage": "230v"}))
+VARIANT_CHOICES: dict[str, tuple[tuple[str, dict[str, str]], ...]] = {
+    "swing": _VOLTAGE,
+    "powered": _VOLTAGE,
+    "sliding": (
+        ("-24V-400KG", {"voltage": "24v", "max_weight": "400kg"}),
+        ("-24V-600KG", {"voltage": "24v", "max_weight": "600kg"}),
+        ("-230V-800KG", {"voltage": "230v", "max_weight": "800kg"}),
+        ("-230V-1000KG", {"voltage": "230v", "max_weight": "1000kg"}),
+    ),
+    "garage": tuple((f"-{n}N", {"thrust": f"{n}n"}) for n in (600, 800, 1000)),
+    "remote": (
+        ("-433-2C", {"frequency": "433mhz", "channels": "2"}),
+        ("-433-4C", {"frequency": "433mhz", "channels": "4"}),
+        ("-868-2C", {"frequency": "868mhz", "channels": "2"}),
+        ("-868-4C", {"frequency": "868mhz", "channels": "4"}),
+    ),
+    "radio": (("-433", {"frequency": "433mhz"}), ("-868", {"frequency": "868mhz"})),
+    "rack": (("-NYL", {"material": "nylon"}), ("-ACI", {"material": "steel"})),
+}
+
+BRANDS = ("Sudmatic", "Occitek", "Autan Systems", "Pyrenea")
+SERIES = (
+    "Atlas", "Orion", "Titan", "Vega", "Nova", "Kappa", "Sirius", "Lyra", "Zephyr", "Mistral",
+    "Tramontane", "Canigou", "Aneto", "Garonne", "Cers", "Marin", "Albera", "Vignemale",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Family:
+    """A kind of product; each generated template of a family gets the next model number."""
+
+    key: str
+    prefix: str  # template code = f"{prefix}-{model}"
+    categories: tuple[str, ...]  # main category first; the others are added to ~1 in 3 templates
+    name_fr: str  # "{brand} {series} {model}" is appended (fr) / prepended (en)
+    name_en: str
+    summary_fr: str
+    summary_en: str
+    features: tuple[tuple[str, str], ...]  # (fr, en)
+    price: tuple[int, int]  # list price range, EUR tax excluded
+    weight: tuple[float, float]  # kg
+    stock: tuple[int, int]  # quantity range per warehouse when in stock
+    attribute_set: str | None = None
+    first_model: int = 100
+    step: int = 10
+    ean_rate: float = 0.95
+    weight_share: int = 4  # relative frequency after the first round
+
+
+_MOTOR_FEATURES = (
+    ("Fin de course électronique", "Electronic limit switches"),
+    ("Démarrage et arrêt progressifs", "Soft start and soft stop"),
+    ("Déverrouillage manuel à clé", "Manual key release"),
+    ("Détection d'obstacle par ampérométrie", "Current-sensing obstacle detection"),
+    ("Récepteur radio intégré", "Built-in radio receiver"),
+    ("Compatible batterie de secours", "Backup battery ready"),
+    ("Indice de protection IP44", "IP44 protection rating"),
+    ("Garantie 3 ans", "3-year warranty"),
+)
+_ACCESSORY_FEATURES = (
+    ("Installation en applique", "Surface mounting"),
+    ("Boîtier polycarbonate anti-UV", "UV-resistant polycarbonate housing"),
+    ("Indice de protection IP54", "IP54 protection rating"),
+    ("Compatible toutes marques", "Works with all brands"),
+    ("Faible consommation", "Low power consumption"),
+    ("Garantie 2 ans", "2-year warranty"),
+)
+_PART_FEATURES = (
+    ("Pièce d'origine constructeur", "Genuine manufacturer part"),
+    ("Notice de montage fournie", "Fitting instructions included"),
+    ("Visserie incluse", "Screws included"),
+    ("Garantie 1 an", "1-year warranty"),
+)
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "swing_arm", "MOT-BAT", ("motorisation/battants/bras",),
+        "Motorisation à bras", "articulated arm operator",
+        "Motorisation à bras articulés pour portail battant, vantaux jusqu'à 2,5 m.",
+        "Articulated arm operator for swing gates, leaves up to 2.5 m.",
+        _MOTOR_FEATURES, (290, 890), (9.0, 16.0), (1, 12), "swing", 400, 100,
+    ),
+    Family(
+        "swing_ram", "MOT-VER", ("motorisation/battants/verins",),
+        "Motorisation à vérins", "linear ram operator",
+        "Kit de deux vérins électromécaniques pour portail battant, vantaux jusqu'à 3 m.",
+        "Pair of electromechanical rams for swing gates, leaves up to 3 m.",
+        _MOTOR_FEATURES, (250, 750), (8.0, 14.0), (1, 12), "swing", 300, 100,
+    ),
+    Family(
+        "swing_underground", "MOT-ENT", ("motorisation/battants/enterres",),
+        "Motorisation enterrée", "underground operator",
+        "Motorisation enterrée invisible pour portail battant, vantaux jusqu'à 3,5 m.",
+        "Concealed underground operator for swing gates, leaves up to 3.5 m.",
+        _MOTOR_FEATURES, (450, 1200), (14.0, 22.0), (1, 8), "swing", 500, 100, weight_share=2,
+    ),
+    Family(
+        "sliding", "MOT-COU", ("motorisation/coulissants", "pieces/cremailleres"),
+        "Motorisation de portail coulissant", "sliding gate operator",
+        "Motoréducteur pour portail coulissant, livré avec plaque de fixation.",
+        "Gear motor for sliding gates, supplied with a mounting plate.",
+        _MOTOR_FEATURES, (320, 990), (10.0, 18.0), (1, 10), "sliding", 500, 100,
+    ),
+    Family(
+        "garage", "MOT-GAR", ("motorisation/garage/sectionnelles", "motorisation/garage/basculantes"),
+        "Motorisation de porte de garage", "garage door operator",
+        "Motorisation plafonnière pour porte sectionnelle ou basculante, rail inclus.",
+        "Ceiling-mounted operator for sectional or up-and-over doors, rail included.",
+        _MOTOR_FEATURES, (180, 520), (6.0, 11.0), (1, 15), "garage", 600, 100,
+    ),
+    Family(
+        "barrier", "MOT-BAR", ("motorisation/barrieres",),
+        "Barrière levante", "barrier gate",
+        "Barrière levante automatique pour parkings et voies privées.",
+        "Automatic barrier gate for car parks and private roads.",
+        _MOTOR_FEATURES, (900, 2400), (35.0, 60.0), (1, 4), None, 300, 100, weight_share=1,
+    ),
+    Family(
+        "remote", "TEL", ("telecommandes/emetteurs",),
+        "Télécommande", "remote control",
+        "Télécommande à code tournant, portée jusqu'à 100 m.",
+        "Rolling-code remote control, range up to 100 m.",
+        _ACCESSORY_FEATURES, (19, 49), (0.03, 0.06), (5, 80), "remote", 200, 10, weight_share=6,
+    ),
+    Family(
+        "receiver", "REC", ("telecommandes/recepteurs", "accessoires"),
+        "Récepteur radio", "radio receiver",
+        "Récepteur radio universel 2 canaux, jusqu'à 500 télécommandes mémorisées.",
+        "Universal 2-channel radio receiver, stores up to 500 remotes.",
+        _ACCESSORY_FEATURES, (45, 95), (0.1, 0.3), (2, 40), "radio", 100, 10,
+    ),
+    Family(
+        "photocell", "PHO", ("accessoires/photocellules", "securite"),
+        "Paire de photocellules", "pair of photocells",
+        "Paire de photocellules infrarouges orientables, portée 20 m.",
+        "Pair of adjustable infrared photocells, 20 m range.",
+        _ACCESSORY_FEATURES, (39, 129), (0.3, 0.8), (3, 60), None, 100, 10, weight_share=5,
+    ),
+    Family(
+        "flashing_light", "FEU", ("accessoires/feux",),
+        "Feu clignotant", "flashing light",
+        "Feu clignotant à LED avec antenne intégrée.",
+        "LED flashing light with built-in antenna.",
+        _ACCESSORY_FEATURES, (25, 79), (0.2, 0.5), (3, 60), "powered", 100, 10, weight_share=5,
+    ),
+    Family(
+        "keypad", "CLA", ("accessoires/claviers",),
+        "Clavier à code", "keypad",
+        "Clavier à code rétroéclairé, jusqu'à 250 codes.",
+        "Backlit keypad, up to 250 codes.",
+        _ACCESSORY_FEATURES, (59, 189), (0.2, 0.6), (2, 30), None, 100, 10,
+    ),
+    Family(
+        "key_switch", "SEL", ("accessoires/selecteurs",),
+        "Sélecteur à clé", "key switch",
+        "Sélecteur à clé en applique, contact à impulsion.",
+        "Surface-mounted key switch, pulse contact.",
+        _ACCESSORY_FEATURES, (29, 69), (0.2, 0.4), (2, 30), None, 100, 10, weight_share=3,
+    ),
+    Family(
+        "battery", "BAT", ("accessoires/batteries", "pieces"),
+        "Batterie de secours", "backup battery",
+        "Batterie de secours 24 V pour fonctionner pendant une coupure de courant.",
+        "24 V backup battery to keep working during a power cut.",
+        _ACCESSORY_FEATURES, (35, 119), (1.2, 3.5), (2, 30), None, 100, 10, weight_share=3,
+    ),
+    Family(
+        "antenna", "ANT", ("accessoires/antennes",),
+        "Antenne", "antenna",
+        "Antenne extérieure accordée avec câble coaxial de 5 m.",
+        "Tuned outdoor antenna with 5 m coaxial cable.",
+        _ACCESSORY_FEATURES, (15, 39), (0.1, 0.4), (3, 50), "radio", 100, 10, weight_share=2,
+    ),
+    Family(
+        "safety_edge", "BPA", ("securite/barres",),
+        "Barre palpeuse", "safety edge",
+        "Barre palpeuse résistive 8,2 kΩ, coupe à la longueur.",
+        "Resistive 8.2 kΩ safety edge, cut to length.",
+        _ACCESSORY_FEATURES, (69, 189), (0.8, 2.0), (1, 20), None, 100, 10, weight_share=2,
+    ),
+    Family(
+        "control_board", "CAR", ("pieces/cartes",),
+        "Carte électronique", "control board",
+        "Carte électronique de remplacement avec programmation par afficheur.",
+        "Replacement control board with display-based programming.",
+        _PART_FEATURES, (89, 249), (0.3, 0.7), (1, 15), "powered", 100, 10, ean_rate=0.6,
+    ),
+    Family(
+        "rack", "CRE", ("pieces/cremailleres", "motorisation/coulissants"),
+        "Crémaillère 1 m", "1 m gear rack",
+        "Crémaillère module 4 vendue au mètre, avec entretoises.",
+        "Module 4 gear rack sold by the metre, with spacers.",
+        _PART_FEATURES, (12, 39), (0.8, 2.6), (10, 120), "rack", 100, 10,
+    ),
+    Family(
+        "arm", "BRA", ("pieces/bras",),
+        "Bras de rechange", "replacement arm",
+        "Bras articulé de rechange avec axes et bagues.",
+        "Replacement articulated arm with pins and bushes.",
+        _PART_FEATURES, (25, 95), (0.8, 2.5), (1, 20), None, 100, 10, ean_rate=0.5, weight_share=3,
+    ),
+    Family(
+        "limit_switch", "FDC", ("pieces/fins-de-course",),
+        "Fin de course", "limit switch",
+        "Paire de butées de fin de course magnétiques.",
+        "Pair of magnetic limit stops.",
+        _PART_FEATURES, (9, 35), (0.05, 0.3), (2, 50), None, 100, 10, ean_rate=0.5, weight_share=3,
+    ),
+)  # fmt: skip
+
+KIT_FAMILY = Family(
+    "kit", "KIT", ("kits", "motorisation/battants"),
+    "Kit motorisation complet", "complete operator kit",
+    "Kit prêt à poser : motorisation, deux télécommandes, photocellules et feu clignotant.",
+    "Ready-to-fit kit: operator, two remotes, photocells and a flashing light.",
+    _MOTOR_FEATURES, (0, 0), (0.0, 0.0), (0, 0), None, 100, 10, ean_rate=1.0, weight_share=1,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    code: str
+    type: ProductType
+    name_fr: str
+    name_en: str
+    summary_fr: str
+    summary_en: str
+    price: str
+    tax: Tax
+    weight: float | None = None
+    ean: str | None = None  # 12 digits, the check digit is computed
+    stock: tuple[int, int] = (0, 0)
+
+
+# Services and the book: the products that carry the reduced VAT rates.
+FIXED_PRODUCTS: tuple[_Fixed, ...] = (
+    _Fixed(
+        "POSE-BAT", "service", "Pose d'une motorisation de portail battant",
+        "Installation of a swing gate operator",
+        "Pose par un technicien, mise en service et réglages (logement de plus de 2 ans).",
+        "Fitting by a technician, commissioning and settings (home older than 2 years).",
+        "390.00", "vat10",
+    ),
+    _Fixed(
+        "POSE-COU", "service", "Pose d'une motorisation de portail coulissant",
+        "Installation of a sliding gate operator",
+        "Pose de la motorisation et de la crémaillère, mise en service (logement de plus de 2 ans).",
+        "Fitting of the operator and the gear rack, commissioning (home older than 2 years).",
+        "450.00", "vat10",
+    ),
+    _Fixed(
+        "MAINT-AN", "service", "Contrat d'entretien annuel", "Yearly maintenance contract",
+        "Une visite d'entretien par an, pièces d'usure en sus.",
+        "One maintenance visit a year, wear parts extra.",
+        "149.00", "vat20",
+    ),
+    _Fixed(
+        "LIV-GUIDE", "goods", "Guide pratique de la motorisation de portail",
+        "Practical guide to gate automation",
+        "Livre de 160 pages : choisir, poser et entretenir sa motorisation.",
+        "160-page book: choosing, fitting and servicing a gate operator.",
+        "24.50", "vat5_5", 0.45, "978200000000", (12, 5),
+    ),
+)  # fmt: skip
+
+MIN_PRODUCTS = 40  # the first round (one template of each family, the fixed products, a kit)
+
+_EAN_PREFIX = "3760999"  # GS1 France range; a made-up company prefix
+
+
+def ean13(body12: str) -> str:
+    """Append the EAN-13 check digit to 12 digits."""
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body12))
+    return body12 + str((10 - total % 10) % 10)
+
+
+def _price(rng: random.Random, low: int, high: int) -> Decimal:
+    """A shop-like price ending in .90 (or 9.90 above 100 EUR)."""
+    value = rng.uniform(low, high)
+    if value >= 100:
+        return Decimal(int(value) // 10 * 10 + 9) + Decimal("0.90")
+    return Decimal(int(value)) + Decimal("0.90")
+
+
+def _cost(price: Decimal) -> Decimal:
+    return (price * Decimal("0.55")).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _stock(rng: random.Random, low: int, high: int) -> dict[str, int]:
+    """Stock per warehouse: both ~62 %, Toulouse only ~12 %, Bordeaux only ~10 %, none ~16 %."""
+    draw = rng.random()
+    tls = rng.randint(low, high) if draw < 0.74 else 0
+    bdx = rng.randint(low, high) if draw < 0.62 or 0.74 <= draw < 0.84 else 0
+    return {"TLS": tls, "BDX": bdx}
+
+
+def _description(summary: str, features: Sequence[str], variant_line: str | None) -> str:
+    items = "".join(f"<li>{f}</li>" for f in features)
+    html = f"<p>{summary}</p><ul>{items}</ul>"
+    return html + (f"<p>{variant_line}</p>" if variant_line else "")
+
+
+class _Generator:
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.ean_counter = 0
+        self.models: dict[str, int] = {}
+        self.products: list[Product] = []
+
+    def next_ean(self, rate: float) -> str | None:
+        # Draw first so the random stream does not depend on earlier outcomes.
+        keep = self.rng.random() < rate
+        if not keep:
+            return None
+        self.ean_counter += 1
+        return ean13(f"{_EAN_PREFIX}{self.ean_counter:05d}")
+
+    def family_product(self, family: Family, max_variants: int) -> Product:
+        rng = self.rng
+        index = self.models.get(family.key, 0)
+        self.models[family.key] = index + 1
+        model = family.first_model + family.step * index
+        code = f"{family.prefix}-{model}"
+        brand, series = rng.choice(BRANDS), rng.choice(SERIES)
+        label = f"{brand} {series} {model}"
+        categories = family.categories[:1]
+        if len(family.categories) > 1 and rng.random() < 0.35:
+            categories = family.categories
+        features = rng.sample(family.features, 3)
+        price = _price(rng, *family.price)
+        weight = round(rng.uniform(*family.weight), 2)
+        choices = VARIANT_CHOICES.get(family.attribute_set or "", ((None, {}),))
+        count = rng.randint(min(2, len(choices)), len(choices))
+        picked = choices[:count][:max_variants]
+        variants = tuple(
+            self.variant(family, code, suffix, attrs, features) for suffix, attrs in picked
+        )
+        return Product(
+            code=code,
+            family=family.key,
+            type="goods",
+            name_en=f"{label} {family.name_en}",
+            name_fr=f"{family.name_fr} {label}",
+            categories=categories,
+            attribute_set=family.attribute_set,
+            list_price=price,
+            cost_price=_cost(price),
+            weight=weight,
+            tax="vat20",
+            variants=variants,
+            brand=brand,
+            model_name=label,
+        )
+
+    def variant(
+        self,
+        family: Family,
+        code: str,
+        suffix: str | None,
+        attrs: dict[str, str],
+        features: Sequence[tuple[str, str]],
+    ) -> Variant:
+        ean = self.next_ean(family.ean_rate)
+        stock = _stock(self.rng, *family.stock)
+        lines = {lang: _variant_line(attrs, lang) for lang in ("fr", "en")}
+        return Variant(
+            code=code + (suffix or ""),
+            suffix=suffix,
+            attributes=dict(attrs),
+            ean=ean,
+            stock=stock,
+            description_fr=_description(family.summary_fr, [f[0] for f in features], lines["fr"]),
+            description_en=_description(family.summary_en, [f[1] for f in features], lines["en"]),
+        )
+
+    def kit(self) -> Product:
+        """A kit of earlier goods: a swing operator, two remotes, photocells, a flashing light."""
+        rng = self.rng
+        index = self.models.get("kit", 0)
+        self.models["kit"] = index + 1
+        parts = [(self.pick("swing_arm", "swing_ram"), 1), (self.pick("remote"), 2)]
+        parts += [(self.pick("photocell"), 1), (self.pick("flashing_light"), 1)]
+        total = sum(p.list_price * q for p, q in parts)
+        price = (total * Decimal("0.85")).quantize(Decimal("1")) - Decimal("0.10")
+        motor = parts[0][0]
+        code = f"KIT-{100 + 10 * index}"
+        features = rng.sample(KIT_FAMILY.features, 3)
+        variant = replace(self.variant(KIT_FAMILY, code, None, {}, features), stock={})
+        components = tuple((rng.choice(p.variants).code, q) for p, q in parts)
+        return Product(
+            code=code,
+            family="kit",
+            type="kit",
+            name_en=f"{motor.model_name} {KIT_FAMILY.name_en}",
+            name_fr=f"{KIT_FAMILY.name_fr} {motor.model_name}",
+            categories=KIT_FAMILY.categories,
+            attribute_set=None,
+            list_price=price,
+            cost_price=_cost(price),
+            weight=round(sum((p.weight or 0) * q for p, q in parts), 2),
+            tax="vat20",
+            variants=(variant,),
+            brand=motor.brand,
+            model_name=motor.model_name,
+            components=components,
+        )
+
+    def pick(self, *families: str) -> Product:
+        candidates = [p for p in self.products if p.family in families]
+        return self.rng.choice(candidates)
+
+    def fixed(self, item: _Fixed) -> Product:
+        html = {"fr": f"<p>{item.summary_fr}</p>", "en": f"<p>{item.summary_en}</p>"}
+        price = Decimal(item.price)
+        stock = {"TLS": item.stock[0], "BDX": item.stock[1]} if item.type == "goods" else {}
+        ean = ean13(item.ean) if item.ean else None  # the book's ISBN-13 is an EAN-13
+        variant = Variant(item.code, None, {}, ean, stock, html["en"], html["fr"])
+        return Product(
+            code=item.code,
+            family="fixed",
+            type=item.type,
+            name_en=item.name_en,
+            name_fr=item.name_fr,
+            categories=("services",),
+            attribute_set=None,
+            list_price=price,
+            cost_price=_cost(price),
+            weight=item.weight,
+            tax=item.tax,
+            variants=(variant,),
+        )
+
+
+def _variant_line(attrs: dict[str, str], lang: str) -> str | None:
+    if not attrs:
+        return None
+    by_name = {a.name: a for a in ATTRIBUTES}
+    labels = ", ".join(by_name[name].label(key, lang) for name, key in attrs.items())
+    return f"Version : {labels}." if lang == "fr" else f"Version: {labels}."
+
+
+def build_catalog(n_products: int, seed: int = RANDOM_SEED) -> Catalog:
+    """Return a catalog with exactly ``n_products`` SKUs (product.product records)."""
+    if n_products < MIN_PRODUCTS:
+        raise ValueError(f"n_products must be at least {MIN_PRODUCTS}")
+    gen = _Generator(seed)
+    count = 0
+
+    def add(product: Product) -> None:
+        nonlocal count
+        gen.products.append(product)
+        count += len(product.variants)
+
+    for family in FAMILIES:  # first round: every family once, in a fixed order
+        add(gen.family_product(family, n_products - count))
+    for item in FIXED_PRODUCTS:
+        add(gen.fixed(item))
+    add(gen.kit())
+    weights = [f.weight_share for f in FAMILIES] + [KIT_FAMILY.weight_share]
+    while count < n_products:
+        family = gen.rng.choices([*FAMILIES, KIT_FAMILY], weights)[0]
+        if family is KIT_FAMILY:
+            add(gen.kit())
+        else:
+            add(gen.family_product(family, n_products - count))
+    return Catalog(CATEGORIES, ATTRIBUTES, ATTRIBUTE_SETS, tuple(gen.products))

@@ -1,0 +1,189 @@
+"""TrytonErp's own decisions (which calls, in which order, what when Tryton refuses), against the
+JSON-RPC double. What Tryton does with those calls is tested against a real server in
+``test_tryton_live.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from courroie.errors import ConnectionFailure, DataError
+from courroie.model import Address, Customer, Order, OrderLine
+from tryton_captures import Call, captured, fault
+
+pytestmark = [pytest.mark.tryton, pytest.mark.anyio]
+
+HOME = Address(first_name="Jeanne", last_name="Martin", street="12 rue des Lilas", postcode="31000",
+               city="Toulouse", country_code="FR")
+CUSTOMER = Customer(email="jean_martin@example.org", first_name="Jean", last_name="Martin")
+
+
+def order() -> Order:
+    line = OrderLine(sku="MOT-24", name="Motor", quantity=Decimal(1), unit_price_tax_excl=Decimal("249.90"),
+                     unit_price_tax_incl=Decimal("299.88"), total_tax_excl=Decimal("249.90"),
+                     total_tax_incl=Decimal("299.88"))
+    return Order(shop="ps1", external_id="41", reference="XKBKNABJK", placed_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+                 currency="EUR", customer=CUSTOMER, invoice_address=HOME, delivery_address=HOME, lines=(line,),
+                 total_tax_excl=Decimal("249.90"), total_tax_incl=Decimal("299.88"))
+
+
+def sale_read(state: str):
+    return [{"id": 30, "number": "S30", "state": state, "untaxed_amount": Decimal("249.90"),
+             "tax_amount": Decimal("49.98"), "total_amount": Decimal("299.88")}]
+
+
+def answer_order_lookups(fake_tryton) -> None:
+    fake_tryton.on("model.product.product.search_read", [{"id": 11, "code": "MOT-24"}])
+    fake_tryton.on("model.currency.currency.search_read", [{"id": 1, "code": "EUR"}])
+    fake_tryton.on("model.stock.location.search_read", [{"id": 4, "code": "TLS"}])
+    fake_tryton.on("model.sale.line.on_change", captured("on_change_sale_line"))
+    fake_tryton.on("model.sale.sale.create", [30])
+
+
+async def test_create_sale_sends_explicit_prices_taxes_and_units_then_quotes(erp_for, fake_tryton):
+    answer_order_lookups(fake_tryton)
+    fake_tryton.on("model.sale.sale.quote", None)
+    fake_tryton.on("model.sale.sale.read", sale_read("quotation"))
+
+    sale = await erp_for().create_sale(order(), "5", "6", "6")
+
+    assert (sale.key, sale.number, sale.total_tax_incl, sale.confirmed) == ("30", "S30", Decimal("299.88"), False)
+    [create] = [c for c in fake_tryton.calls if c.method == "model.sale.sale.create"]
+    [values] = create.params[0]
+    assert values["reference"] == "ps1/XKBKNABJK" and values["warehouse"] == 4 and values["party"] == 5
+    assert values["lines"] == [["create", [{"type": "line", "product": 11, "quantity": 1.0,
+                                            "unit_price": Decimal("249.9000"), "unit": 1, "taxes": [["add", [1]]]}]]]
+    [change] = [c for c in fake_tryton.calls if c.method == "model.sale.line.on_change"]
+    assert change.params[0]["_parent_sale.party"] == 5 and change.params[1] == ["product"]
+    assert fake_tryton.methods()[-2:] == ["model.sale.sale.quote", "model.sale.sale.read"]
+
+
+async def test_a_sale_tryton_refuses_to_quote_is_removed_again(erp_for, fake_tryton):
+    answer_order_lookups(fake_tryton)
+    fake_tryton.on("model.sale.sale.quote", fault("UserError", ["To quote sale 30 you must set a warehouse.", "", None]))
+    fake_tryton.on("model.sale.sale.delete", None)
+
+    with pytest.raises(DataError, match="warehouse"):
+        await erp_for().create_sale(order(), "5", "6", "6")
+    assert fake_tryton.calls[-1].method == "model.sale.sale.delete" and fake_tryton.calls[-1].params[0] == [30]
+
+
+async def test_unknown_skus_block_the_order_before_anything_is_written(erp_for, fake_tryton):
+    fake_tryton.on("model.product.product.search_read", [])
+    with pytest.raises(DataError, match="MOT-24"):
+        await erp_for().create_sale(order(), "5", "6", "6")
+    assert not [m for m in fake_tryton.methods() if m.endswith((".create", ".write"))]
+
+
+async def test_charged_shipping_without_carrier_nor_shipping_product_is_a_data_error(erp_for, fake_tryton):
+    answer_order_lookups(fake_tryton)
+    fake_tryton.on("model.carrier.search_read", [])
+    charged = order().model_copy(update={"shipping_tax_excl": Decimal("9.90"), "carrier": "Pigeon"})
+    with pytest.raises(DataError, match="Pigeon"):
+        await erp_for().create_sale(charged, "5", "6", "6")
+
+
+@pytest.mark.parametrize("state_after_confirm, processed", [("confirmed", True), ("processing", False)])
+async def test_confirm_processes_only_when_tryton_has_not(erp_for, fake_tryton, state_after_confirm, processed):
+    fake_tryton.on("model.sale.sale.confirm", None)
+    fake_tryton.on("model.sale.sale.read", sale_read("quotation"), sale_read(state_after_confirm))
+    fake_tryton.on("model.sale.sale.process", None)
+    await erp_for().confirm_sale("30")
+    assert ("model.sale.sale.process" in fake_tryton.methods()) is processed
+
+
+async def test_confirming_a_confirmed_sale_clicks_nothing_tryton_would_refuse(erp_for, fake_tryton):
+    fake_tryton.on("model.sale.sale.read", sale_read("processing"))
+    await erp_for().confirm_sale("30")
+    assert fake_tryton.methods()[2:] == ["model.sale.sale.read"]
+
+
+async def test_a_draft_left_by_an_interrupted_quote_is_quoted_then_confirmed(erp_for, fake_tryton):
+    for button in ("confirm", "quote", "process"):
+        fake_tryton.on(f"model.sale.sale.{button}", None)
+    fake_tryton.on("model.sale.sale.read", sale_read("draft"), sale_read("processing"))
+    await erp_for().confirm_sale("30")
+    assert [m.rsplit(".", 1)[1] for m in fake_tryton.methods()[2:]] == ["read", "quote", "confirm", "read"]
+
+
+async def test_a_sale_tryton_will_not_confirm_is_a_data_error(erp_for, fake_tryton):
+    fake_tryton.on("model.sale.sale.read", sale_read("cancelled"))
+    with pytest.raises(DataError, match="cancelled"):
+        await erp_for().confirm_sale("30")
+
+
+async def test_find_customer_escapes_the_email_and_compares_exactly(erp_for, fake_tryton):
+    fake_tryton.on("model.party.contact_mechanism.search_read",
+                   [{"id": 1, "value": "JEAN_MARTIN@example.org", "party": 5}])
+    assert await erp_for().find_customer(CUSTOMER) == "5"
+    domain = fake_tryton.calls[-1].params[0]
+    assert domain == [["type", "=", "email"], ["value", "ilike", "jean\\_martin@example.org"]]
+
+
+async def test_save_customer_writes_only_a_changed_name(erp_for, fake_tryton):
+    fake_tryton.on("model.party.party.read", [{"id": 5, "name": "Jean Martin", "identifiers": []}],
+                   [{"id": 5, "name": "J. Martin", "identifiers": []}])
+    fake_tryton.on("model.party.party.write", None)
+    erp = erp_for()
+    assert await erp.save_customer(CUSTOMER, "5") == "5"
+    assert "model.party.party.write" not in fake_tryton.methods()
+    await erp.save_customer(CUSTOMER, "5")
+    assert fake_tryton.calls[-1].params[:2] == [[5], {"name": "Jean Martin"}]
+
+
+async def test_ensure_address_reuses_an_equal_address(erp_for, fake_tryton):
+    fake_tryton.on("model.party.address.search_read", [
+        {"id": 6, "party_name": "JEANNE MARTIN", "attn": None, "street": "12, rue des lilas", "postal_code": "31000",
+         "city": "Toulouse", "country.": {"id": 75, "code": "FR"}}])
+    assert await erp_for().ensure_address("5", HOME) == "6"
+    assert "model.party.address.create" not in fake_tryton.methods()
+
+
+async def test_stock_is_read_per_warehouse_with_tryton_forecast_context(erp_for, fake_tryton):
+    fake_tryton.on("model.stock.location.search_read", [{"id": 4, "code": "TLS"}, {"id": 9, "code": "BDX"}])
+
+    def stock(call: Call):
+        [warehouse] = call.context["locations"]
+        return [{"id": 11, "code": "MOT-24", "quantity": 10.0, "forecast_quantity": 8.0 if warehouse == 4 else 12.0}]
+
+    fake_tryton.on("model.product.product.search_read", stock)
+    levels = await erp_for().read_stock(["TLS", "BDX"])
+    assert [(lv.location, lv.quantity) for lv in levels] == [("TLS", Decimal(8)), ("BDX", Decimal(10))]
+    reads = [c for c in fake_tryton.calls if c.method == "model.product.product.search_read"]
+    assert all(c.context["stock_assign"] is True and "stock_date_end" not in c.context for c in reads)
+
+
+async def test_an_unknown_warehouse_code_is_a_configuration_error(erp_for, fake_tryton):
+    fake_tryton.on("model.stock.location.search_read", [{"id": 4, "code": "TLS"}])
+    with pytest.raises(ConnectionFailure, match="'NYC'"):
+        await erp_for().read_stock(["TLS", "NYC"])
+
+
+async def test_check_reports_missing_modules_rights_and_warehouses(erp_for, fake_tryton):
+    fake_tryton.on("model.ir.model.search_read", lambda call: [{"id": n, "name": name} for n, name in
+                                                                enumerate(call.params[0][0][2]) if name != "carrier"])
+    fake_tryton.on("model.ir.model.access.get_access", lambda call: {
+        model: {"read": 1, "write": 0, "create": 0, "delete": 0} for model in call.params[0]})
+    fake_tryton.on("model.ir.model.field.search_read", [{"id": 1, "model": "product.template", "name": "weight"}])
+    fake_tryton.on("model.stock.location.search_read", [{"id": 4, "code": "TLS"}])
+    fake_tryton.on("model.country.country.search_read", [{"id": 75, "code": "FR"}])
+
+    results = {r.what: r for r in await erp_for().check()}
+
+    assert results["Tryton server reachable"].ok and "8.2" in results["Tryton server reachable"].detail
+    assert results["login as 'admin'"].ok
+    assert not results["model carrier"].ok and "'carrier'" in results["model carrier"].fix
+    assert results["read product.product"].ok
+    assert not results["read/create/write sale.sale"].ok and "create, write" in results["read/create/write sale.sale"].detail
+    assert results["field product.template.weight"].ok
+    assert not results["field stock.shipment.out.shipping_reference"].ok
+    assert results["warehouse 'TLS'"].ok and not results["warehouse 'BDX'"].ok
+    assert results["countries"].ok
+
+
+async def test_check_stops_at_a_refused_login_with_the_fix(erp_for):
+    results = await erp_for(password="wrong").check()
+    assert [r.ok for r in results] == [True, False]
+    assert "password" in results[1].fix

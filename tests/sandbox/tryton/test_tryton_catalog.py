@@ -1,0 +1,110 @@
+"""The demo catalog as plain data: deterministic, prefix-stable, shaped as the data contract says."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from courroie.sandbox.tryton.catalog import ATTRIBUTES, MIN_PRODUCTS, build_catalog, ean13
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return build_catalog(240)
+
+
+def _ean_ok(code: str) -> bool:
+    return len(code) == 13 and code.isdigit() and ean13(code[:12]) == code
+
+
+def test_exact_count_and_unique_codes(catalog):
+    codes = [v.code for v in catalog.variants]
+    assert len(codes) == 240
+    assert len(set(codes)) == 240
+    assert len({p.code for p in catalog.products}) == len(catalog.products)
+
+
+def test_deterministic_and_prefix_stable(catalog):
+    assert build_catalog(240) == catalog
+    big = build_catalog(2000)
+    assert [p.code for p in big.products[:100]] == [p.code for p in catalog.products[:100]]
+    assert big.products[:100] == catalog.products[:100]
+
+
+def test_sku_is_template_code_plus_suffix(catalog):
+    for product in catalog.products:
+        for variant in product.variants:
+            assert variant.code == product.code + (variant.suffix or "")
+        if product.attribute_set is None:
+            assert [v.suffix for v in product.variants] == [None]
+    assert catalog.variant("MOT-BAT-400-24V").attributes == {"voltage": "24v"}
+
+
+def test_variants_use_declared_attribute_values(catalog):
+    sets = {s.key: set(s.attributes) for s in catalog.attribute_sets}
+    values = {a.name: {v[0] for v in a.values} for a in ATTRIBUTES}
+    with_variants = [p for p in catalog.products if len(p.variants) > 1]
+    assert len(with_variants) >= 40
+    for product in with_variants:
+        for variant in product.variants:
+            assert set(variant.attributes) == sets[product.attribute_set]
+            assert all(values[name] >= {key} for name, key in variant.attributes.items())
+
+
+def test_eans_are_valid_and_on_most_goods(catalog):
+    goods = [v for p in catalog.products if p.type != "service" for v in p.variants]
+    with_ean = [v.ean for v in goods if v.ean]
+    assert all(_ean_ok(ean) for ean in with_ean)
+    assert len(set(with_ean)) == len(with_ean)
+    assert 0.8 < len(with_ean) / len(goods) < 1
+
+
+def test_categories_tree_and_multi_category(catalog):
+    keys = {c.key for c in catalog.categories}
+    assert all(c.parent in keys for c in catalog.categories if c.parent)
+    assert max(c.key.count("/") for c in catalog.categories) == 2  # three levels
+    assert all(set(p.categories) <= keys for p in catalog.products)
+    assert sum(len(p.categories) > 1 for p in catalog.products) >= 10
+
+
+def test_stock_patterns(catalog):
+    stocked = [v.stock for p in catalog.products if p.type == "goods" for v in p.variants]
+    both = sum(s["TLS"] > 0 and s["BDX"] > 0 for s in stocked)
+    one = sum((s["TLS"] > 0) != (s["BDX"] > 0) for s in stocked)
+    none = sum(s["TLS"] == 0 and s["BDX"] == 0 for s in stocked)
+    assert both > 100 and one > 20 and none > 5
+
+
+def test_goods_have_weights_prices_and_taxes(catalog):
+    taxes = Counter(p.tax for p in catalog.products)
+    assert taxes["vat20"] > 100 and taxes["vat10"] == 2 and taxes["vat5_5"] == 1
+    for product in catalog.products:
+        assert product.list_price > 0 and product.cost_price < product.list_price
+        assert (product.weight is None) == (product.type == "service")
+
+
+def test_kits_are_made_of_earlier_goods(catalog):
+    kits = [p for p in catalog.products if p.type == "kit"]
+    assert kits
+    goods = {v.code for p in catalog.products if p.type == "goods" for v in p.variants}
+    for kit in kits:
+        assert {code for code, _ in kit.components} <= goods
+
+
+def test_bilingual_html_descriptions(catalog):
+    variant = catalog.variant("MOT-BAT-400-24V")
+    assert variant.description_fr.startswith("<p>") and "Version : 24 V." in variant.description_fr
+    assert variant.description_en.startswith("<p>") and "Version: 24 V." in variant.description_en
+
+
+def test_too_small_catalog_is_refused():
+    with pytest.raises(ValueError):
+        build_catalog(MIN_PRODUCTS - 1)
+    assert sum(1 for _ in build_catalog(MIN_PRODUCTS).variants) == MIN_PRODUCTS
+
+
+def test_ten_thousand_skus_generate_quickly():
+    catalog = build_catalog(10_000)
+    codes = [v.code for v in catalog.variants]
+    assert len(codes) == len(set(codes)) == 10_000
