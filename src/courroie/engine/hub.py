@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,9 @@ class Hub:
     progress: Any = None            # optional: .expect(run, total) and .advance(run, n), e.g. a rich progress bar
 
     def __post_init__(self) -> None:
+        # Order imports from all shops go to the ERP one at a time: two shops selling to one new
+        # customer at once must not create that customer twice.
+        self.erp_orders = asyncio.Lock()
         self.journal = Journal(self.store)
         self.blocked = BlockedList(self.store)
         self.inbox = Inbox(self.store)

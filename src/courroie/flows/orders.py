@@ -77,8 +77,9 @@ async def import_entry(run: FlowRun, entry: InboxEntry) -> bool:
     if order is None:
         block(run, entry, entry.reason or "the order document could not be read")
         return False
-    sale = await run.attempt(_record(entry), lambda: import_order(run.hub, order),
-                             payload=entry.raw, peer=run.hub.erp_name)
+    async with run.hub.erp_orders:
+        sale = await run.attempt(_record(entry), lambda: import_order(run.hub, order),
+                                 payload=entry.raw, peer=run.hub.erp_name)
     if sale is None:
         run.hub.inbox.set_state(entry.id, BLOCKED, reason=run.blocked_reasons.get(_record(entry), "blocked"))
         return False

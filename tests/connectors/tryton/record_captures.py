@@ -1,48 +1,80 @@
-"""Record real trytond 8.2 JSON-RPC answers for the connector's MockTransport tests.
+"""Record what a real trytond 8.2 answers over JSON-RPC, for the double in ``tryton_captures.py``.
 
-Run against a throwaway trytond serving database ``explore`` on 127.0.0.1:8765 whose admin
-password is ``admin`` and which holds a sale 3 and a party 3 (any seeded database will do), then
-replace the session token and copy the file into ``captures/``. Not a test.
+Not a test. Run it against a throwaway trytond whose database holds a sale 3 and a party 3 (a
+sandbox copy will do), e.g. ``python record_captures.py http://127.0.0.1:8765 explore admin PASSWORD``.
+It writes ``captures/trytond-8.2-jsonrpc.json`` with the session token blanked; it also creates a
+user ``clerk`` without groups, to capture an access error.
 """
-import json, base64, httpx
-BASE = 'http://127.0.0.1:8765'
-c = httpx.Client()
-out = {}
-def post(name, path, method, params, headers=None):
-    r = c.post(BASE + path, json={'id': 1, 'method': method, 'params': params}, headers=headers or {})
-    out[name] = {'request': {'path': path, 'method': method}, 'status': r.status_code,
-                 'content_type': r.headers.get('content-type'), 'body': r.text}
-    return r
-post('server_version', '/rpc/', 'common.server.version', [])
-r = post('login', '/explore/rpc/', 'common.db.login', ['admin', {'password': 'admin'}, 'en'])
-uid, token, _ = r.json()['result']
-H = {'Authorization': 'Session ' + base64.b64encode(f'admin:{uid}:{token}'.encode()).decode()}
-post('login_wrong_password', '/explore/rpc/', 'common.db.login', ['admin', {'password': 'nope'}, 'en'])
-post('login_unknown_database', '/nosuchdb/rpc/', 'common.db.login', ['admin', {'password': 'admin'}, 'en'])
-post('session_expired', '/explore/rpc/', 'model.sale.sale.search_read',
-     [[], 0, 1, None, ['number'], {}], {'Authorization': 'Session ' + base64.b64encode(b'admin:1:0000').decode()})
-ctx = post('preferences', '/explore/rpc/', 'model.res.user.get_preferences', [True, {}], H).json()['result']
-ctx['language'] = 'en'
-post('search_read_sales', '/explore/rpc/', 'model.sale.sale.search_read',
-     [[('id', '=', 3)], 0, None, [['id', 'ASC']], ['number', 'state', 'untaxed_amount', 'total_amount'], ctx], H)
-post('user_error_missing_record', '/explore/rpc/', 'model.sale.sale.write', [[999], {'reference': 'x'}, ctx], H)
-post('server_error_unknown_model', '/explore/rpc/', 'model.product.nonexistent.search_read', [[], 0, None, None, ['name'], ctx], H)
-post('server_error_unknown_field', '/explore/rpc/', 'model.product.product.search_read', [[], 0, 1, None, ['nofield'], ctx], H)
-post('method_not_exposed', '/explore/rpc/', 'model.sale.sale._process_invoice', [[3], ctx], H)
-post('concurrency', '/explore/rpc/', 'model.party.party.write',
-     [[3], {'name': 'Jeanne Martin'}, {**ctx, '_timestamp': {'party.party,3': '1'}}], H)
-post('on_change_sale_line', '/explore/rpc/', 'model.sale.line.on_change',
-     [{'type': 'line', 'product': 1, 'quantity': 1.0, 'unit': None, 'taxes': [], 'unit_price': None, 'sale': -1,
-       '_parent_sale.party': 3, '_parent_sale.invoice_party': None, '_parent_sale.currency': 1,
-       '_parent_sale.company': 1, '_parent_sale.sale_date': None}, ['product'], ctx], H)
-# a user without groups
-uids = c.post(BASE + '/explore/rpc/', json={'id': 1, 'method': 'model.res.user.search', 'params': [[('login', '=', 'clerk')], 0, None, None, ctx]}, headers=H).json()['result']
-if not uids:
-    print(c.post(BASE + '/explore/rpc/', json={'id': 1, 'method': 'model.res.user.create', 'params': [[{'login': 'clerk', 'name': 'Clerk', 'password': 'clerk-password-2026', 'groups': [], 'companies': [['add', [1]]], 'company': 1}], ctx]}, headers=H).text)
-r = c.post(BASE + '/explore/rpc/', json={'id': 1, 'method': 'common.db.login', 'params': ['clerk', {'password': 'clerk-password-2026'}, 'en']})
-cuid, ctoken, _ = r.json()['result']
-CH = {'Authorization': 'Session ' + base64.b64encode(f'clerk:{cuid}:{ctoken}'.encode()).decode()}
-post('access_denied', '/explore/rpc/', 'model.sale.sale.create', [[{'party': 3}], {'company': 1, 'language': 'en'}], CH)
-post('get_access_clerk', '/explore/rpc/', 'model.ir.model.access.get_access', [['sale.sale', 'product.product'], {'company': 1, 'language': 'en'}], CH)
-json.dump(out, open('/tmp/trytond-8.2-jsonrpc.json', 'w'), indent=1, ensure_ascii=False)
-for k, v in out.items(): print(k, v['status'], v['body'][:300].replace('\n', ' '))
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+
+import httpx
+
+OUT = Path(__file__).parent / "captures" / "trytond-8.2-jsonrpc.json"
+CLERK_PASSWORD = "clerk-password-2026"
+
+
+def main(url: str, database: str, login: str, password: str) -> None:
+    http = httpx.Client(base_url=url.rstrip("/"))
+    captures: dict[str, dict] = {}
+
+    def post(name: str | None, path: str, method: str, params: list, auth: str | None = None) -> httpx.Response:
+        headers = {"Authorization": auth} if auth else {}
+        response = http.post(path, json={"id": 1, "method": method, "params": params}, headers=headers)
+        if name:
+            captures[name] = {"request": {"path": path, "method": method}, "status": response.status_code,
+                              "content_type": response.headers.get("content-type"), "body": response.text}
+        return response
+
+    def session(user: str, secret: str, name: str | None = None) -> tuple[str, str]:
+        answer = post(name, f"/{database}/rpc/", "common.db.login", [user, {"password": secret}, "en"])
+        user_id, token, _ = answer.json()["result"]
+        return token, "Session " + base64.b64encode(f"{user}:{user_id}:{token}".encode()).decode()
+
+    rpc = f"/{database}/rpc/"
+    post("server_version", "/rpc/", "common.server.version", [])
+    token, admin = session(login, password, "login")
+    post("login_wrong_password", rpc, "common.db.login", [login, {"password": "not-the-password"}, "en"])
+    post("login_unknown_database", "/nosuchdb/rpc/", "common.db.login", [login, {"password": password}, "en"])
+    bogus = "Session " + base64.b64encode(f"{login}:1:0000".encode()).decode()
+    post("session_expired", rpc, "model.sale.sale.search_read", [[], 0, 1, None, ["number"], {}], bogus)
+    context = post("preferences", rpc, "model.res.user.get_preferences", [True, {}], admin).json()["result"]
+    context["language"] = "en"
+    post("search_read_sales", rpc, "model.sale.sale.search_read",
+         [[["id", "=", 3]], 0, None, [["id", "ASC"]], ["number", "state", "untaxed_amount", "total_amount"], context],
+         admin)
+    post("user_error_missing_record", rpc, "model.sale.sale.write", [[999], {"reference": "x"}, context], admin)
+    post("server_error_unknown_model", rpc, "model.product.nonexistent.search_read",
+         [[], 0, None, None, ["name"], context], admin)
+    post("server_error_unknown_field", rpc, "model.product.product.search_read",
+         [[], 0, 1, None, ["nofield"], context], admin)
+    post("method_not_exposed", rpc, "model.sale.sale._process_invoice", [[3], context], admin)
+    post("concurrency", rpc, "model.party.party.write",
+         [[3], {"name": "x"}, {**context, "_timestamp": {"party.party,3": "1"}}], admin)
+    post("on_change_sale_line", rpc, "model.sale.line.on_change",
+         [{"type": "line", "product": 1, "quantity": 1.0, "unit": None, "taxes": [], "unit_price": None, "sale": -1,
+           "_parent_sale.party": 3, "_parent_sale.invoice_party": None, "_parent_sale.currency": 1,
+           "_parent_sale.company": 1, "_parent_sale.sale_date": None}, ["product"], context], admin)
+
+    clerks = post(None, rpc, "model.res.user.search", [[["login", "=", "clerk"]], 0, None, None, context], admin)
+    if not clerks.json()["result"]:
+        post(None, rpc, "model.res.user.create", [[{"login": "clerk", "name": "Clerk", "password": CLERK_PASSWORD,
+                                                     "companies": [["add", [1]]], "company": 1}], context], admin)
+    _, clerk = session("clerk", CLERK_PASSWORD)
+    post("access_denied", rpc, "model.sale.sale.create", [[{"party": 3}], {"company": 1, "language": "en"}], clerk)
+    post("get_access_clerk", rpc, "model.ir.model.access.get_access",
+         [["sale.sale", "product.product"], {"company": 1, "language": "en"}], clerk)
+
+    about = ("Answers of a real trytond 8.2.1 (SQLite, modules of courroie[tryton]) to JSON-RPC calls, "
+             "recorded with tests/connectors/tryton/record_captures.py; the session token is replaced by f…f.")
+    text = json.dumps({"_about": about, **captures}, indent=1, ensure_ascii=False).replace(token, "f" * 64)
+    OUT.write_text(text)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])

@@ -85,6 +85,25 @@ async def test_charged_shipping_without_carrier_nor_shipping_product_is_a_data_e
         await erp_for().create_sale(charged, "5", "6", "6")
 
 
+async def test_the_shop_carrier_is_mapped_to_a_tryton_carrier_whose_product_carries_shipping(erp_for, fake_tryton):
+    answer_order_lookups(fake_tryton)
+    fake_tryton.on("model.carrier.search_read", [{"id": 2, "carrier_product": 40}])
+    fake_tryton.on("model.sale.sale.quote", None)
+    fake_tryton.on("model.sale.sale.read", sale_read("quotation"))
+    shipped = order().model_copy(update={"shipping_tax_excl": Decimal("9.90"), "carrier": "DPD Predict"})
+
+    await erp_for(carriers={"DPD Predict": "DPD France"}).create_sale(shipped, "5", "6", "6")
+
+    [search] = [c for c in fake_tryton.calls if c.method == "model.carrier.search_read"]
+    assert search.params[0] == ["OR", ["party.name", "ilike", "DPD France"], ["carrier_product.code", "=", "DPD France"]]
+    [create] = [c for c in fake_tryton.calls if c.method == "model.sale.sale.create"]
+    [values] = create.params[0]
+    assert values["carrier"] == 2 and values["shipment_cost_method"] is None
+    shipping = values["lines"][0][1][-1]
+    assert (shipping["product"], shipping["unit_price"], shipping["description"]) == (
+        40, Decimal("9.9000"), "Shipping (DPD Predict)")
+
+
 @pytest.mark.parametrize("state_after_confirm, processed", [("confirmed", True), ("processing", False)])
 async def test_confirm_processes_only_when_tryton_has_not(erp_for, fake_tryton, state_after_confirm, processed):
     fake_tryton.on("model.sale.sale.confirm", None)

@@ -77,9 +77,10 @@ def load(path: Path) -> Exchange:
         for line in pre.decode("utf-8", "replace").splitlines()
         if line.startswith("# NOTE: ")
     ]
-    # The capture script writes a blank line after each body.
+    # The capture script writes a blank line after each body: the request's Content-Length tells.
     request = _split_message(request_raw)
-    request.body = request.body[:-1] if request.body.endswith(b"\n\n") else request.body.rstrip(b"\n")
+    length = request.header("Content-Length")
+    request.body = request.body[: int(length)] if length is not None else request.body.rstrip(b"\n")
     response = _split_message(response_raw)
     trimmed = b"[... TRIMMED" in response.body
     return Exchange(path, notes, request, response, trimmed)

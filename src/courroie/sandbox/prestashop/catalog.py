@@ -301,6 +301,10 @@ class CategoryHooks(Hooks):
 
 # -- attribute groups and values ------------------------------------------------------------------------
 class OptionHooks(Hooks):
+    def echo(self, b: Backend, op: WriteOp, entity: Entity) -> None:
+        if entity.sent is not None and entity.sent.get("is_color_group") == "0":
+            entity.sent["is_color_group"] = ""  # PHP holds `false` there (04-writes/004)
+
     def compute(self, b: Backend, entity: Entity, ctx: Ctx) -> None:
         values = b.find("product_option_values", id_attribute_group=entity.values["id"])
         values.sort(key=lambda v: (int(v.get("position") or 0), int(v["id"])))

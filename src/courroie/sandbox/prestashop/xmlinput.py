@@ -7,6 +7,7 @@ error: message, source line, caret) followed by code 127, as captured in 04c-err
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -37,12 +38,18 @@ class ParsedEntity:
 def _parse_error(body: bytes, parser: etree.XMLParser) -> WebserviceError:
     text = body.decode("utf-8", "replace")
     lines = text.splitlines() or [""]
+    entries = [(e.line, e.column, e.message) for e in parser.error_log]
+    if entries and entries[-1][2].startswith("Opening and ending tag mismatch"):
+        # PHP's libxml goes on to the end of the document and reports it too (04c-errors/011)
+        outer = re.search(r"<([A-Za-z_][\w.-]*)[^>?]*>", text.split("?>", 1)[-1])
+        if outer:
+            entries.append((entries[-1][0], entries[-1][1], f"Premature end of data in tag {outer.group(1)} line 1"))
     errors: list[tuple[int, str]] = []
-    for entry in parser.error_log:
-        line = lines[min(max(entry.line, 1), len(lines)) - 1]
-        column = max(entry.column, 1)
+    for line_no, column, message in entries:
+        line = lines[min(max(line_no, 1), len(lines)) - 1]
+        column = max(column, 1)
         start = max(0, column - 80)
-        errors.append((3, WARNING.format(f"Entity: line {entry.line}: parser error : {entry.message}")))
+        errors.append((3, WARNING.format(f"Entity: line {line_no}: parser error : {message}")))
         errors.append((3, WARNING.format(line[start : start + 80])))
         errors.append((3, WARNING.format(" " * (column - 1 - start) + "^")))
     detail = f"XML error : String could not be parsed as XML\nXML length : {len(body)}\nOriginal XML : {text}"

@@ -35,7 +35,7 @@ from typing import Any
 
 from . import contract
 
-_SOURCES = ("build.py", "catalog.py", "contract.py", "seed.py", "template.py")
+_SOURCES = ("build.py", "catalog.py", "contract.py", "seed.py")  # what shapes the data
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,25 @@ def ensure_template(
         base = None if not n_products else ensure_template(0, seed=seed, cache=cache, today=today)
         info = _build(cache, name, key, n_products, seed, today, base)
         meta.write_text(info.to_json())
+    _prune(cache, name, keep=key)
     return info
+
+
+def _prune(cache: Path, name: str, keep: str) -> None:
+    """Delete older builds of the same template (other keys) that nobody is building."""
+    for meta in cache.glob(f"{name}-*.json"):
+        key = meta.stem[len(name) + 1 :]
+        if key == keep:
+            continue
+        lock = cache / f"{name}-{key}.lock"
+        with lock.open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            for suffix in (".json", ".log", ".sqlite", ".sqlite-wal", ".sqlite-shm"):
+                (cache / f"{name}-{key}{suffix}").unlink(missing_ok=True)
+        lock.unlink(missing_ok=True)
 
 
 @contextmanager

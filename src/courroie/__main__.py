@@ -1,0 +1,3 @@
+from courroie.interfaces.cli import app
+
+app(prog_name="courroie")

@@ -1,0 +1,235 @@
+"""Every flow on a real Tryton and two PrestaShop sandboxes over HTTP, in the order a merchant lives them.
+
+The tests of this module share one ERP database and two shops, and run top to bottom: catalog, stock,
+orders, fulfilment, then bad input and outages.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.flows.conftest import Env, writes
+
+pytestmark = [pytest.mark.slow, pytest.mark.tryton]
+
+
+def shop_products(env: Env, shop: str) -> dict[str, dict]:
+    with env.ws(shop) as ws:
+        rows = ws.get("/products", params={"display": "[id,reference,active]"}).json()
+    return {row["reference"]: row for row in (rows or {}).get("products", [])}
+
+
+def shop_combinations(env: Env, shop: str) -> dict[str, dict]:
+    with env.ws(shop) as ws:
+        rows = ws.get("/combinations", params={"display": "[id,id_product,reference]"}).json()
+    return {row["reference"]: row for row in (rows or {}).get("combinations", [])}
+
+
+def shop_stock(env: Env, shop: str) -> dict[tuple[int, int], int]:
+    with env.ws(shop) as ws:
+        rows = ws.get("/stock_availables", params={"display": "full"}).json()
+    return {(int(r["id_product"]), int(r["id_product_attribute"])): int(r["quantity"])
+            for r in (rows or {}).get("stock_availables", [])}
+
+
+def test_catalog_reaches_both_shops_then_a_second_pass_writes_nothing(env, tryton_catalog):
+    runs = env.run("catalog")
+    assert {name: run["status"] for name, run in runs.items()} == {"tryton": "ok", "shop-a": "ok", "shop-b": "ok"}
+    published = runs["tryton"]["counts"]["products_read"]
+    for shop in env.shops:
+        products, combinations = shop_products(env, shop), shop_combinations(env, shop)
+        assert len(products) == published
+        with_variants = [p for p in tryton_catalog.products if p.attribute_set and p.code in products]
+        assert with_variants, "the seed has products with variants"
+        for product in with_variants:
+            for variant in product.variants:
+                assert combinations[variant.code]["id_product"] == int(products[product.code]["id"])
+    assert runs["shop-a"]["counts"]["created"] == runs["shop-b"]["counts"]["created"] > published
+
+    for url in env.shops.values():
+        url.control.reset_stats()
+    again = env.run("catalog")
+    assert all(writes(url) == 0 for url in env.shops.values())
+    assert again["shop-a"]["counts"].get("created", 0) == again["shop-a"]["counts"].get("updated", 0) == 0
+    assert again["shop-a"]["counts"]["unchanged"] == runs["shop-a"]["counts"]["created"]
+
+
+def test_stock_follows_each_shops_warehouses_then_a_second_pass_writes_nothing(env, tryton_catalog):
+    runs = env.run("stock")
+    assert runs["shop-a"]["status"] == runs["shop-b"]["status"] == "ok"
+    for shop, warehouses in (("shop-a", ("TLS", "BDX")), ("shop-b", ("BDX",))):
+        stock = shop_stock(env, shop)
+        products, combinations = shop_products(env, shop), shop_combinations(env, shop)
+        checked = 0
+        for product in tryton_catalog.products:
+            if product.code not in products:
+                continue
+            for variant in product.variants:
+                expected = available(tryton_catalog, product, variant, warehouses)
+                product_id = int(products[product.code]["id"])
+                combination = int(combinations[variant.code]["id"]) if variant.code in combinations else 0
+                assert stock[(product_id, combination)] == expected, (shop, variant.code)
+                checked += 1
+        assert checked > 200
+    for url in env.shops.values():
+        url.control.reset_stats()
+    again = env.run("stock")
+    assert all(writes(url) == 0 for url in env.shops.values())
+    assert again["shop-a"]["counts"].get("updated", 0) == 0
+
+
+def available(catalog, product, variant, warehouses) -> int:
+    """What the seed put in those warehouses; a kit has what its components allow, summed per warehouse."""
+    if product.type != "kit":
+        return sum(variant.stock.get(w, 0) for w in warehouses)
+    return sum(min(catalog.variant(code).stock.get(w, 0) // quantity for code, quantity in product.components)
+               for w in warehouses)
+
+
+def in_stock_skus(catalog, warehouse: str, count: int) -> list[str]:
+    return [v.code for v in catalog.variants if v.stock.get(warehouse, 0) >= 5][:count]
+
+
+def test_orders_are_imported_once_and_shipping_goes_back_with_its_tracking_number(env, tryton_catalog):
+    first, second, third = in_stock_skus(tryton_catalog, "BDX", 3)
+    placed = [("shop-a", env.place_order("shop-a", [(first, 2), (second, 1)])),
+              ("shop-a", env.place_order("shop-a", [(third, 1)], email="  Bob.Martin@Example.com ")),
+              ("shop-b", env.place_order("shop-b", [(first, 1)]))]
+    runs = env.run("orders")
+    assert runs["shop-a"]["counts"]["imported"] == 2 and runs["shop-b"]["counts"]["imported"] == 1
+    erp = env.tryton()
+    for shop, order in placed:
+        [sale] = erp.sales(f"{shop}/{order['reference']}")
+        assert sale["state"] in ("confirmed", "processing")
+
+    again = env.run("orders")
+    assert again["shop-a"]["counts"].get("imported", 0) == 0
+    for shop, order in placed:
+        assert len(erp.sales(f"{shop}/{order['reference']}")) == 1
+
+    env.run("status")
+    shop, order = placed[0]
+    with env.ws(shop) as ws:
+        assert ws.get(f"/orders/{order['order_id']}").json()["order"]["current_state"] in ("3", 3)
+    erp.ship(f"{shop}/{order['reference']}", "6A0123456789")
+    runs = env.run("status")
+    assert runs[shop]["counts"]["status_sent"] == 1
+    with env.ws(shop) as ws:
+        shipped = ws.get(f"/orders/{order['order_id']}").json()["order"]
+        carriers = ws.get("/order_carriers", params={"filter[id_order]": order["order_id"], "display": "full"}).json()
+    assert int(shipped["current_state"]) == 4
+    assert carriers["order_carriers"][0]["tracking_number"] == "6A0123456789"
+    for url in env.shops.values():
+        url.control.reset_stats()
+    env.run("status")
+    assert writes(env.shops[shop]) == 0                 # a state or tracking number is never sent twice
+
+
+def test_stock_after_orders_counts_what_the_erp_now_holds_back(env, tryton_catalog):
+    sku = in_stock_skus(tryton_catalog, "BDX", 1)[0]
+    env.run("stock")
+    before = _quantity_of(env, "shop-b", sku)
+    order = env.place_order("shop-b", [(sku, 2)])
+    assert _quantity_of(env, "shop-b", sku) == before - 2   # the shop sold them
+    env.run("stock")                                        # not yet in the ERP: held back by the hub
+    assert _quantity_of(env, "shop-b", sku) == before - 2
+    env.run("orders")
+    env.run("stock")                                        # now in the ERP: held back by the ERP
+    assert _quantity_of(env, "shop-b", sku) == before - 2
+    assert len(env.tryton().sales(f"shop-b/{order['reference']}")) == 1
+
+
+def _quantity_of(env: Env, shop: str, sku: str) -> int:
+    products, combinations = shop_products(env, shop), shop_combinations(env, shop)
+    stock = shop_stock(env, shop)
+    if sku in combinations:
+        return stock[(int(combinations[sku]["id_product"]), int(combinations[sku]["id"]))]
+    return stock[(int(products[sku]["id"]), 0)]
+
+
+def test_an_unknown_sku_blocks_its_order_and_the_others_go_through(env, tryton_catalog):
+    with env.ws("shop-a") as ws:
+        created = ws.post("/products", content=_foreign_product("NOT-IN-ERP"),
+                          headers={"Content-Type": "text/xml"})
+        assert created.status_code == 201, created.text
+        product_id = created.json()["product"]["id"]
+        row = ws.get("/stock_availables", params={"filter[id_product]": product_id, "display": "full"}).json()
+        stock_id = row["stock_availables"][0]["id"]
+        ws.put(f"/stock_availables/{stock_id}", content=_stock_row(stock_id, product_id, 10),
+               headers={"Content-Type": "text/xml"}).raise_for_status()
+    bad = env.place_order("shop-a", [("NOT-IN-ERP", 1)])
+    good = env.place_order("shop-a", [(in_stock_skus(tryton_catalog, "TLS", 1)[0], 1)])
+    runs = env.run("orders", "shop-a")
+    assert runs["shop-a"]["status"] == "partial"
+    assert runs["shop-a"]["counts"]["imported"] == 1 and runs["shop-a"]["counts"]["blocked"] == 1
+    hub = env.hub()
+    [entry] = [b for b in hub.blocked.list() if b["record"] == f"shop-a/{bad['reference']}"]
+    assert "unknown SKU NOT-IN-ERP" in entry["reason"] and bad["reference"] in entry["payload"]
+    assert hub.inbox.by_reference("shop-a", bad["reference"]).state == "blocked"
+    assert env.tryton().sales(f"shop-a/{bad['reference']}") == []
+    assert len(env.tryton().sales(f"shop-a/{good['reference']}")) == 1
+    again = env.run("orders", "shop-a")              # a blocked order waits for a person; it is not retried blindly
+    assert again["shop-a"]["counts"].get("blocked", 0) == 0
+
+
+def test_a_malformed_order_document_is_blocked_with_its_payload(env, tryton_catalog):
+    order = env.place_order("shop-a", [(in_stock_skus(tryton_catalog, "TLS", 1)[0], 1)], email="gone@example.com")
+    with env.ws("shop-a") as ws:                     # its customer deleted in the shop: the order cannot be read whole
+        ws.delete(f"/customers/{order['customer_id']}").raise_for_status()
+    runs = env.run("orders", "shop-a")
+    assert runs["shop-a"]["counts"]["blocked"] == 1
+    entry = env.hub().inbox.by_reference("shop-a", order["reference"]) or env.hub().inbox.get("shop-a", str(order["order_id"]))
+    assert entry.state == "blocked" and entry.raw and entry.reason
+    assert env.tryton().sales(f"shop-a/{order['reference']}") == []
+
+
+def test_an_unreachable_shop_fails_alone_and_catches_up_when_it_returns(env, tryton_catalog):
+    sku = in_stock_skus(tryton_catalog, "BDX", 1)[0]
+    waiting = env.place_order("shop-b", [(sku, 1)])
+    env.shops["shop-b"].control.set_down(True)
+    try:
+        runs = env.run("orders")
+        assert runs["shop-b"]["status"] == "failed" and "unreachable" in runs["shop-b"]["message"]
+        assert runs["shop-a"]["status"] in ("ok", "partial")
+        assert env.hub().health.all()["shop-b"]["status"] == "failing"
+    finally:
+        env.shops["shop-b"].control.set_down(False)
+    runs = env.run("orders")
+    assert runs["shop-b"]["status"] == "ok"
+    assert env.hub().health.all()["shop-b"]["status"] == "ok"
+    assert len(env.tryton().sales(f"shop-b/{waiting['reference']}")) == 1
+
+
+def test_an_unreachable_erp_pushes_no_stock_and_marks_the_erp_failing(env):
+    from courroie.engine.hub import Hub
+    from courroie.config import load_config
+    config = load_config(env.config, env.environ)
+    broken = config.erp.connector.model_copy(update={"url": "http://127.0.0.1:9"})
+    config.erp.connector = broken
+    hub = Hub.open(config, retry=env.run_retry)
+    import asyncio
+    from courroie.interfaces.operations import run_flow
+    for url in env.shops.values():
+        url.control.reset_stats()
+    runs = {r["connection"]: r for r in asyncio.run(run_flow(hub, "stock"))}
+    assert runs["tryton"]["status"] == "failed" and set(runs) == {"tryton"}
+    assert all(writes(url) == 0 for url in env.shops.values())
+    assert env.hub().health.all()["tryton"]["status"] == "failing"
+
+
+def _foreign_product(reference: str) -> str:
+    return f"""<prestashop xmlns:xlink="http://www.w3.org/1999/xlink"><product>
+<price>10.000000</price><id_tax_rules_group>1</id_tax_rules_group><active>1</active><state>1</state>
+<reference>{reference}</reference><id_category_default>2</id_category_default>
+<name><language id="1">Made in the shop</language><language id="2">Fait dans la boutique</language></name>
+<link_rewrite><language id="1">made-in-shop</language><language id="2">fait-boutique</language></link_rewrite>
+</product></prestashop>"""
+
+
+def _stock_row(stock_id: int, product_id: int, quantity: int) -> str:
+    return f"""<prestashop><stock_available><id>{stock_id}</id><id_product>{product_id}</id_product>
+<id_product_attribute>0</id_product_attribute><id_shop>1</id_shop><id_shop_group>0</id_shop_group>
+<quantity>{quantity}</quantity><depends_on_stock>0</depends_on_stock><out_of_stock>2</out_of_stock>
+<location></location></stock_available></prestashop>"""
