@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from courroie.config import HubConfig, load_config
 from courroie.errors import ConfigError
+from courroie.interfaces.present import RichProgress, console, print_runs, when
 from courroie.secrets import RedactingFilter
 
 app = typer.Typer(help="courroie: one ERP, many shops, kept in step.", no_args_is_help=True,
@@ -24,7 +21,6 @@ blocked_app = typer.Typer(help="Records that could not go through: list, show, r
 sandbox_app = typer.Typer(help="Local systems for the demo and the tests.", no_args_is_help=True)
 app.add_typer(blocked_app, name="blocked")
 app.add_typer(sandbox_app, name="sandbox")
-console = Console()
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="COURROIE_CONFIG",
                                             help="Configuration file (YAML).")]
@@ -99,7 +95,7 @@ def sync(flow: Annotated[str, typer.Argument(help="catalog | stock | orders | st
     with RichProgress() as progress:
         hub = _hub(config, progress=progress)
         runs = asyncio.run(run_flow(hub, flow, shop=shop, dry_run=dry_run))
-    _print_runs(runs, title=f"{flow}{' (dry run)' if dry_run else ''}")
+    print_runs(runs, title=f"{flow}{' (dry run)' if dry_run else ''}")
     if any(run["status"] == "failed" for run in runs):
         raise typer.Exit(1)
 
@@ -109,7 +105,7 @@ def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Per shop and flow: last run, result, counts and lag; connections; what needs a person."""
     from courroie.interfaces.operations import status_report
     report = status_report(_hub(config))
-    _print_runs(report["runs"], title="last runs", lag=True)
+    print_runs(report["runs"], title="last runs", lag=True)
     health = Table("connection", "status", "message", title="connections")
     for name, row in report["connections"].items():
         colour = "green" if row["status"] == "ok" else "red"
@@ -134,7 +130,7 @@ def journal(record: Annotated[Optional[str], typer.Option(help="A SKU, or SHOP/O
     rows = Journal(Store(_config(config).store)).history(record=record, connection=shop, flow=flow, limit=limit)
     table = Table("when (UTC)", "connection", "flow", "record", "action", "message", title="journal")
     for row in rows:
-        table.add_row(_when(row["at"]), row["connection"], row["flow"], row["record"] or "", row["action"],
+        table.add_row(when(row["at"]), row["connection"], row["flow"], row["record"] or "", row["action"],
                       row["message"])
     console.print(table)
 
@@ -151,7 +147,7 @@ def blocked_list(shop: Annotated[Optional[str], typer.Option()] = None,
     table = Table("id", "connection", "flow", "record", "attempts", "since (UTC)", "reason", title=f"blocked ({state})")
     for row in rows:
         table.add_row(str(row["id"]), row["connection"], row["flow"], row["record"], str(row["attempts"]),
-                      _when(row["created_at"]), row["reason"])
+                      when(row["created_at"]), row["reason"])
     console.print(table)
 
 
@@ -219,60 +215,3 @@ def demo(workdir: Annotated[Path, typer.Option(help="Where the demo keeps its da
     """The whole job on embedded defaults: a real Tryton, two local shops, one hub."""
     from courroie.interfaces.demo import run_demo
     run_demo(workdir, products=products, console=console)
-
-
-# --- presentation ------------------------------------------------------------------------------------
-
-class RichProgress:
-    """A progress bar per (flow, connection) run, fed by the runs' record counts."""
-
-    def __init__(self) -> None:
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), console=console, transient=False)
-        self.tasks: dict[int, int] = {}
-
-    def _task(self, run) -> int:
-        if id(run) not in self.tasks:
-            self.tasks[id(run)] = self.bar.add_task(f"{run.flow} → {run.connection}", total=None)
-        return self.tasks[id(run)]
-
-    def expect(self, run, total: int) -> None:
-        self.bar.update(self._task(run), total=total)
-
-    def advance(self, run, n: int) -> None:
-        self.bar.advance(self._task(run), n)
-
-    def __enter__(self) -> RichProgress:
-        if os.environ.get("COURROIE_NO_PROGRESS"):
-            return self
-        self.bar.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.bar.stop()
-
-
-def _print_runs(runs: list[dict], *, title: str, lag: bool = False) -> None:
-    table = Table("connection", "flow", "started (UTC)", "result", "counts", *(["lag"] if lag else []), "message",
-                  title=title)
-    for run in runs:
-        colour = {"ok": "green", "partial": "yellow", "failed": "red"}.get(run["status"], "white")
-        counts = ", ".join(f"{k} {v}" for k, v in sorted((run.get("counts") or {}).items()) if v)
-        extra = [_age(run.get("lag"))] if lag else []
-        table.add_row(run["connection"], run["flow"], _when(run["started_at"]),
-                      f"[{colour}]{run['status']}[/{colour}]", counts, *extra, run.get("message") or "")
-    console.print(table)
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
-
-
-def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "never ok"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

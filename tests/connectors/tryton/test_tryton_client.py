@@ -144,20 +144,35 @@ async def test_transport_failures_are_transient(client_for, exception):
         await client.login()
 
 
-async def test_keyset_pages_read_everything_once(client_for, fake_tryton):
-    table = [{"id": n, "code": f"SKU{n}"} for n in range(1, 26)]
+async def test_a_small_set_is_read_in_one_call(client_for, fake_tryton):
+    fake_tryton.on("model.product.category.search_read", [{"id": 1, "name": "Gates"}])
+    rows = await client_for().search_read_all("product.category", [], ["name"])
+    assert rows == [{"id": 1, "name": "Gates"}]
+    assert fake_tryton.methods()[2:] == ["model.product.category.search_read"]
 
-    def page(call: Call):
-        domain, _offset, limit, order, _fields, _context = call.params
-        after = next((value for name, op, value in domain if name == "id" and op == ">"), 0)
+
+async def test_a_large_set_is_searched_once_then_read_in_slices(client_for, fake_tryton):
+    table = {n: {"id": n, "code": f"SKU{n}"} for n in range(1, 26)}
+
+    def search(call: Call):
+        domain, offset, limit, order, _context = call.params
+        assert (domain, offset, limit, order) == ([["salable", "=", True], ["id", ">", 10]], 0, None, [["id", "ASC"]])
+        return [n for n in table if n > 10]
+
+    def read(call: Call):
+        domain, _offset, limit, order = call.params[:4]
         assert order == [["id", "ASC"]]
-        return [row for row in table if row["id"] > after][:limit]
+        if domain == [["salable", "=", True]]:                  # the first page
+            return list(table.values())[:limit]
+        [(_field, _in, ids)] = domain
+        return [table[i] for i in ids if i != 17]              # 17 was deleted meanwhile: no error
 
-    fake_tryton.on("model.product.product.search_read", page)
+    fake_tryton.on("model.product.product.search", search)
+    fake_tryton.on("model.product.product.search_read", read)
     rows = await client_for(page_size=10).search_read_all("product.product", [("salable", "=", True)], ["code"])
-    assert [row["id"] for row in rows] == list(range(1, 26))
-    assert [c.params[0] for c in fake_tryton.calls if c.method.endswith("search_read")] == [
-        [["salable", "=", True]], [["salable", "=", True], ["id", ">", 10]], [["salable", "=", True], ["id", ">", 20]]]
+    assert [row["id"] for row in rows] == [n for n in range(1, 26) if n != 17]
+    slices = [c.params[0][-1][2] for c in fake_tryton.calls if c.method.endswith("search_read")][1:]
+    assert slices == [list(range(11, 21)), list(range(21, 26))]
 
 
 async def test_in_lists_are_sent_in_slices(client_for, fake_tryton):

@@ -167,6 +167,7 @@ async def test_stock_is_read_per_warehouse_with_tryton_forecast_context(erp_for,
         [warehouse] = call.context["locations"]
         return [{"id": 11, "code": "MOT-24", "quantity": 10.0, "forecast_quantity": 8.0 if warehouse == 4 else 12.0}]
 
+    fake_tryton.on("model.product.product.search", [11])
     fake_tryton.on("model.product.product.search_read", stock)
     levels = await erp_for().read_stock(["TLS", "BDX"])
     assert [(lv.location, lv.quantity) for lv in levels] == [("TLS", Decimal(8)), ("BDX", Decimal(10))]

@@ -19,7 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).parent))
-import ps_captures  # noqa: E402
+import ps_captures
 
 XLINK = "{http://www.w3.org/1999/xlink}href"
 OUT = Path(__file__).parents[3] / "src/courroie/sandbox/prestashop/_schema_data.py"
@@ -95,7 +95,7 @@ def classify(value: str) -> str | None:
     if value == "":
         return None
     if re.fullmatch(r"-?\d+\.\d+", value):
-        return "dec%d" % len(value.split(".")[1])
+        return f"dec{len(value.split('.')[1])}"
     if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", value):
         return "datetime"
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -172,7 +172,7 @@ def main() -> None:
             if root is None or len(root) == 0:
                 continue
             top = root[0]
-            for rec in ([top] if top.tag in node_to_res else list(top) if top.tag in resources else []):
+            for rec in [top] if top.tag in node_to_res else list(top) if top.tag in resources else []:
                 if rec.tag in node_to_res and len(rec):
                     visit_record(node_to_res[rec.tag], rec, stored)
         elif body.startswith(b"{") and stored:

@@ -10,9 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REFERENCE = Path(
-    os.environ.get("COURROIE_PS_REFERENCE", "/work/shared/reference/prestashop-8.1.2")
-)
+REFERENCE = Path(os.environ.get("COURROIE_PS_REFERENCE", "/work/shared/reference/prestashop-8.1.2"))
 
 
 @dataclass
@@ -57,7 +55,7 @@ def _split_message(raw: bytes) -> Message:
     cuts = [(raw.find(sep), sep) for sep in (b"\n\n", b"\r\n\r\n") if raw.find(sep) >= 0]
     if cuts:
         at, sep = min(cuts)
-        head, body = raw[:at], raw[at + len(sep):]
+        head, body = raw[:at], raw[at + len(sep) :]
     else:
         head, body = raw, b""
     lines = head.decode("utf-8", "replace").splitlines()
@@ -73,9 +71,7 @@ def load(path: Path) -> Exchange:
     pre, _, rest = raw.partition(b"### REQUEST\n")
     request_raw, _, response_raw = rest.partition(b"### RESPONSE\n")
     notes = [
-        line[len("# NOTE: "):]
-        for line in pre.decode("utf-8", "replace").splitlines()
-        if line.startswith("# NOTE: ")
+        line[len("# NOTE: ") :] for line in pre.decode("utf-8", "replace").splitlines() if line.startswith("# NOTE: ")
     ]
     # The capture script writes a blank line after each body: the request's Content-Length tells.
     request = _split_message(request_raw)

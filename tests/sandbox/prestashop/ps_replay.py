@@ -25,8 +25,16 @@ import ps_captures
 KEY = "SANDBOXKEY0123456789ABCDEFGHIJKL"  # 32 characters, like a real webservice key
 CAPTURE_HOST = "http://127.0.0.1:8080"
 VOLATILE = {
-    "date_add", "date_upd", "secure_key", "passwd", "last_passwd_gen", "invoice_date", "delivery_date",
-    "reference_order", "content", "delivery_deadline",
+    "date_add",
+    "date_upd",
+    "secure_key",
+    "passwd",
+    "last_passwd_gen",
+    "invoice_date",
+    "delivery_date",
+    "reference_order",
+    "content",
+    "delivery_deadline",
 }
 ORDER_REFERENCES = re.compile(r"\b[A-Z]{9}\b")
 CHECKED_HEADERS = ("PSWS-Version", "X-Powered-By", "WWW-Authenticate", "Location")
@@ -55,8 +63,9 @@ def send(base: str, ex: ps_captures.Exchange, rewrite=None) -> Answer:
     target = ex.target.replace("<WS_KEY>", KEY)
     body = ex.request.body
     if rewrite is not None:
-        target, body = rewrite(target), rewrite(body.decode("utf-8", "surrogateescape")).encode(
-            "utf-8", "surrogateescape"
+        target, body = (
+            rewrite(target),
+            rewrite(body.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape"),
         )
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
@@ -117,7 +126,7 @@ def _diff_xml(ours, theirs, path: str, out: list[str]) -> None:
     if [k[0] for k in kids_o] != [k[0] for k in kids_t]:
         out.append(f"{here}: children {[k[0] for k in kids_o]} != captured {[k[0] for k in kids_t]}")
         return
-    for mine, theirs_child in zip(kids_o, kids_t):
+    for mine, theirs_child in zip(kids_o, kids_t, strict=True):
         _diff_xml(mine, theirs_child, here, out)
 
 
@@ -145,7 +154,7 @@ def _diff_json(ours, theirs, path: str, out: list[str]) -> None:
     elif isinstance(theirs, list):
         if len(ours) != len(theirs):
             out.append(f"{path}: {len(ours)} items != captured {len(theirs)}")
-        for i, (a, b) in enumerate(zip(ours, theirs)):
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=False)):
             _diff_json(a, b, f"{path}[{i}]", out)
     elif ours != theirs:
         out.append(f"{path}: {ours!r} != captured {theirs!r}")
@@ -170,7 +179,7 @@ def _diff_errors(ours, theirs, out: list[str]) -> None:
     plain_t = [(c, m) for c, m in theirs if c != 3]
     if [c for c, _ in plain_o] != [c for c, _ in plain_t]:
         out.append(f"error codes {[c for c, _ in ours]} != captured {[c for c, _ in theirs]}")
-    for (code, mine), (_, captured) in zip(plain_o, plain_t):
+    for (code, mine), (_, captured) in zip(plain_o, plain_t, strict=False):
         if code not in (127,) and mine != captured:
             out.append(f"error {code}: {mine!r} != captured {captured!r}")
     if any(c == 3 for c, _ in ours) != any(c == 3 for c, _ in theirs):
@@ -179,7 +188,7 @@ def _diff_errors(ours, theirs, out: list[str]) -> None:
 
 def _shape_xml(tree):
     """Tags and attribute names (hrefs with ids blanked); repeated siblings collapse to the first."""
-    tag, attrs, text, children = tree
+    tag, attrs, _, children = tree
     shaped, last = [], None
     for child in children:
         if child[0] != last:
@@ -212,27 +221,28 @@ def compare(ex: ps_captures.Exchange, ours: Answer, base: str, *, body: bool = T
     theirs = ex.response
     if ours.status != ex.status:
         out.append(f"status {ours.status} != captured {ex.status}")
-    for name in ("Content-type", "Content-Type"):
-        mine = [(k, v) for k, v in ours.headers if k.lower() == "content-type"]
-        captured = [(k, v) for k, v in theirs.headers if k.lower() == "content-type"]
-        if name == "Content-type" and mine != captured:
-            out.append(f"content type header {mine} != captured {captured}")
+    mine = [(k, v) for k, v in ours.headers if k.lower() == "content-type"]
+    captured = [(k, v) for k, v in theirs.headers if k.lower() == "content-type"]
+    if mine != captured:  # the header name's casing counts too (`Content-type` for XML)
+        out.append(f"content type header {mine} != captured {captured}")
     for name in CHECKED_HEADERS:
         mine_value, captured_value = ours.header(name), theirs.header(name)
-        if (mine_value is None) != (captured_value is None):
+        if (mine_value is None) != (captured_value is None) or (
+            mine_value is not None and _host(mine_value, base) != _host(captured_value, base)
+        ):
             out.append(f"header {name}: {mine_value!r} != captured {captured_value!r}")
-        elif mine_value is not None and _host(mine_value, base) != _host(captured_value, base):
-            out.append(f"header {name}: {mine_value!r} != captured {captured_value!r}")
-    sha = ours.header("Content-Sha1")
-    if (sha is None) != (theirs.header("Content-Sha1") is None) and theirs.header("Content-Sha1") != hashlib.sha1(b"").hexdigest():
+    sha, captured_sha = ours.header("Content-Sha1"), theirs.header("Content-Sha1")
+    empty_sha = hashlib.sha1(b"").hexdigest()  # some captured errors carry the sha1 of nothing
+    if (sha is None) != (captured_sha is None) and captured_sha != empty_sha:
         out.append(f"Content-Sha1 presence differs (ours {sha!r})")
-    if sha is not None and sha != hashlib.sha1(ours.body).hexdigest() and ex.method != "HEAD":
+    if sha is not None and ex.method != "HEAD" and sha != hashlib.sha1(ours.body).hexdigest():
         out.append("Content-Sha1 is not the sha1 of the body")
     if body and not ex.trimmed:
         if shape and theirs.body.strip() and ours.body.strip():
             out.extend(compare_shapes(ours.body, theirs.body, base))
         else:
-            out.extend(compare_bodies(ours.body, theirs.body, base, theirs.header("Content-Type") == "application/json"))
+            json_doc = theirs.header("Content-Type") == "application/json"
+            out.extend(compare_bodies(ours.body, theirs.body, base, json_doc))
     return out
 
 

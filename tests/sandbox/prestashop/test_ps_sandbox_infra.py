@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import KEY
+from ps_helpers import KEY
 
 from courroie.sandbox.prestashop import SandboxURL, run_in_thread
 from courroie.sandbox.prestashop.latency import cost_ms
@@ -95,12 +95,19 @@ def test_realistic_latency(tmp_path: Path) -> None:
 
 
 def test_four_workers_saturate_like_php_s(tmp_path: Path) -> None:
-    """8 clients, 48 GETs: throughput levels off near 75-80 requests/s (captured 05-timing)."""
+    """8 clients, 48 GETs: throughput levels off below ~80/s and requests queue (captured 05-timing).
+
+    Only upper bounds on speed: a loaded test machine can make things slower, never faster.
+    """
+    latencies: list[float] = []
     with run_in_thread(tmp_path / "busy", KEY, latency=None) as url:
+
         def worker() -> None:
             with httpx.Client(base_url=url, auth=(KEY, "")) as http:
                 for _ in range(6):
+                    started = time.perf_counter()
                     http.get("/api/languages/1")
+                    latencies.append(time.perf_counter() - started)
 
         threads = [threading.Thread(target=worker) for _ in range(8)]
         started = time.perf_counter()
@@ -109,7 +116,8 @@ def test_four_workers_saturate_like_php_s(tmp_path: Path) -> None:
         for thread in threads:
             thread.join()
         rate = 48 / (time.perf_counter() - started)
-        assert 45 < rate < 95
+    assert rate < 95
+    assert statistics.median(latencies) > 0.05  # ~90 ms captured with 8 clients; 18 ms alone
 
 
 def test_cost_model_matches_the_notes() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from conftest import KEY, Shop, TestClient, created_id, i18n, parse, xml
+from ps_helpers import KEY, Shop, TestClient, created_id, i18n, parse, xml
 
 from courroie.sandbox.prestashop import PrestaShopSandbox
 
@@ -17,8 +17,13 @@ def test_unknown_shop_redirects_to_the_front(ws: httpx.Client) -> None:
 
 def test_second_shop_as_captured(app: PrestaShopSandbox, shop: Shop, ws: httpx.Client) -> None:
     product = shop.product("MULTI", "23.90")
-    created = ws.post("/shops", content=xml("<shop><id_shop_group>1</id_shop_group><id_category>2</id_category>"
-                                             "<active>1</active><name>Second Shop</name><theme_name>classic</theme_name></shop>"))
+    created = ws.post(
+        "/shops",
+        content=xml(
+            "<shop><id_shop_group>1</id_shop_group><id_category>2</id_category>"
+            "<active>1</active><name>Second Shop</name><theme_name>classic</theme_name></shop>"
+        ),
+    )
     second = created_id(created)
     refused = ws.get("/products", params={"id_shop": second, "output_format": "JSON"})
     assert refused.status_code == 403
@@ -28,20 +33,31 @@ def test_second_shop_as_captured(app: PrestaShopSandbox, shop: Shop, ws: httpx.C
     assert ws.get("/products", params={"id_shop": second, "output_format": "JSON"}).content == b"[]"
     missing = ws.get(f"/products/{product}", params={"id_shop": second, "output_format": "JSON"})
     assert missing.status_code == 404
-    assert missing.json()["errors"][0] == {"code": 131, "message": f"This Product ({product}) does not exists on this shop"}
+    assert missing.json()["errors"][0] == {
+        "code": 131,
+        "message": f"This Product ({product}) does not exists on this shop",
+    }
 
     patch = xml(f"<product><id>{product}</id><price>99.000000</price></product>")
     assert ws.patch(f"/products/{product}", params={"id_shop": second}, content=patch).status_code == 200
     prices = {
-        shop_id: shop.get_json(f"/products/{product}", display="[id,price]", **({"id_shop": str(shop_id)} if shop_id else {}))
-        ["products"][0]["price"]
+        shop_id: shop.get_json(
+            f"/products/{product}", display="[id,price]", **({"id_shop": str(shop_id)} if shop_id else {})
+        )["products"][0]["price"]
         for shop_id in (1, second, None)
     }
     assert prices == {1: "23.900000", second: "99.000000", None: "23.900000"}
     rows = shop.stock_rows(product)
     assert sorted((r["id_shop"], r["id_product_attribute"]) for r in rows) == [(1, 0), (second, 0)]
     # like the capture, `id_shop` does not filter stock rows; `filter[id_shop]` does
-    assert len(shop.get_json("/stock_availables", id_shop=str(second), **{"filter[id_product]": f"[{product}]"})["stock_availables"]) == 2
+    assert (
+        len(
+            shop.get_json("/stock_availables", id_shop=str(second), **{"filter[id_product]": f"[{product}]"})[
+                "stock_availables"
+            ]
+        )
+        == 2
+    )
     assert [r["id_shop"] for r in shop.stock_rows(product, second)] == [second]
 
 
@@ -52,11 +68,15 @@ def test_shops_keep_their_own_stock_and_orders(app: PrestaShopSandbox, shop: Sho
     assert set(rows) == {1, outlet}
     shop.set_stock(rows[1]["id"], 5)
     shop.set_stock(rows[outlet]["id"], 50)
-    placed = ws.post("http://127.0.0.1:8080/storefront/orders", json={
-        "shop_id": outlet, "customer": {"email": "o@example.com"},
-        "address": {"address1": "1 rue", "postcode": "75001", "city": "Paris", "country": "FR"},
-        "lines": [{"reference": "EVERYWHERE", "quantity": 4}],
-    })
+    placed = ws.post(
+        "http://127.0.0.1:8080/storefront/orders",
+        json={
+            "shop_id": outlet,
+            "customer": {"email": "o@example.com"},
+            "address": {"address1": "1 rue", "postcode": "75001", "city": "Paris", "country": "FR"},
+            "lines": [{"reference": "EVERYWHERE", "quantity": 4}],
+        },
+    )
     assert placed.status_code == 201, placed.text
     assert {r["id_shop"]: r["quantity"] for r in shop.stock_rows(product)} == {1: 5, outlet: 46}
     order = shop.get_json(f"/orders/{placed.json()['order_id']}")["order"]
@@ -68,7 +88,11 @@ def test_shops_keep_their_own_stock_and_orders(app: PrestaShopSandbox, shop: Sho
 def test_writes_without_shop_apply_to_every_shop(app: PrestaShopSandbox, shop: Shop, ws: httpx.Client) -> None:
     outlet = app.control.create_shop("Outlet")
     product = shop.product("PRICES", "10")
-    ws.patch(f"/products/{product}", params={"id_shop": outlet}, content=xml(f"<product><id>{product}</id><price>8</price></product>"))
+    ws.patch(
+        f"/products/{product}",
+        params={"id_shop": outlet},
+        content=xml(f"<product><id>{product}</id><price>8</price></product>"),
+    )
     assert shop.get_json(f"/products/{product}", id_shop=str(outlet))["product"]["price"] == "8.000000"
     ws.patch(f"/products/{product}", content=xml(f"<product><id>{product}</id><price>12</price></product>"))
     for shop_id in ("1", str(outlet)):

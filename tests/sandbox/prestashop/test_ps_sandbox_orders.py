@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from conftest import Shop, TestClient, parse, xml
+from ps_helpers import Shop, TestClient, parse, xml
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def test_exact_total_gives_a_valid_order_in_state_11(shop: Shop, ws: httpx.Clien
     product = shop.product("TAXED", "20")  # 20 € tax excluded, French VAT 20 %
     shop.set_stock(shop.stock_rows(product)[0]["id"], 10)
     cart = shop.cart(customer, address, [(product, 0, 2)])
-    answer = shop.order(cart, customer, address, "56.40")  # 2 × 24.00 + shipping 7.00 + 20 %
+    answer = shop.order(cart, customer, address, "56.40")  # 2 x 24.00 + shipping 7.00 + 20 %
     assert answer.status_code == 201
     echoed = parse(answer)[0]
     assert echoed.findtext("current_state") == "" and echoed.findtext("total_paid") == "56.40"
@@ -32,12 +32,18 @@ def test_exact_total_gives_a_valid_order_in_state_11(shop: Shop, ws: httpx.Clien
     assert order["current_state"] == 11 and order["valid"] == "1"
     assert (order["total_products"], order["total_products_wt"]) == ("40.000000", "48.000000")
     assert (order["total_shipping_tax_excl"], order["total_shipping_tax_incl"]) == ("7.000000", "8.400000")
-    assert (order["total_paid_tax_excl"], order["total_paid"], order["total_paid_real"]) == ("47.000000", "56.400000", "56.400000")
+    assert (order["total_paid_tax_excl"], order["total_paid"], order["total_paid_real"]) == (
+        "47.000000",
+        "56.400000",
+        "56.400000",
+    )
     assert order["carrier_tax_rate"] == "20.000" and order["round_type"] == 2
     row = order["associations"]["order_rows"][0]
     assert (row["product_reference"], row["product_quantity"], row["unit_price_tax_incl"]) == ("TAXED", 2, "24.000000")
     assert shop.stock_rows(product)[0]["quantity"] == 8
-    payments = shop.get_json("/order_payments", display="full", **{"filter[order_reference]": f"[{order['reference']}]"})
+    payments = shop.get_json(
+        "/order_payments", display="full", **{"filter[order_reference]": f"[{order['reference']}]"}
+    )
     assert payments["order_payments"][0]["amount"] == "56.400000"
     invoices = shop.get_json("/order_invoices", display="full", **{"filter[id_order]": f"[{order['id']}]"})
     assert invoices["order_invoices"][0]["total_paid_tax_incl"] == "56.400000"
@@ -76,11 +82,12 @@ def test_line_rounding_and_combination_prices(shop: Shop, buyer: tuple[int, int]
     cart = shop.cart(customer, address, [(product, small, 3), (product, large, 1)])
     order_id = int(parse(shop.order(cart, customer, address, "0"))[0].findtext("id"))
     order = order_json(shop, order_id)
-    # per line: 3 × 1.248 = 3.744 → 3.74 (per item would give 3.75); 1.54 × 1.2 = 1.848 → 1.85
+    # per line: 3 x 1.248 = 3.744 → 3.74 (per item would give 3.75); 1.54 x 1.2 = 1.848 → 1.85
     assert (order["total_products"], order["total_products_wt"]) == ("4.660000", "5.590000")
     details = shop.get_json("/order_details", display="full", **{"filter[id_order]": f"[{order_id}]"})["order_details"]
     assert [(d["product_reference"], d["unit_price_tax_excl"], d["total_price_tax_incl"]) for d in details] == [
-        ("ROUND-S", "1.040000", "3.740000"), ("ROUND-L", "1.540000", "1.850000")
+        ("ROUND-S", "1.040000", "3.740000"),
+        ("ROUND-L", "1.540000", "1.850000"),
     ]
     assert details[0]["product_name"] == "Tee (Size: ROUND-S)"
 
@@ -99,7 +106,12 @@ def test_state_changes(shop: Shop, ws: httpx.Client, buyer: tuple[int, int]) -> 
     assert failed.status_code == 500 and parse(failed).findtext("errors/error/code") == "46"
     order = order_json(shop, order_id)
     assert order["current_state"] == 3 and order["delivery_number"] == 1  # saved all the same
-    bad = ws.post("/order_histories", content=xml(f"<order_history><id_order>{order_id}</id_order><id_order_state>9999</id_order_state></order_history>"))
+    bad = ws.post(
+        "/order_histories",
+        content=xml(
+            f"<order_history><id_order>{order_id}</id_order><id_order_state>9999</id_order_state></order_history>"
+        ),
+    )
     assert bad.status_code == 500 and bad.content == b""
     document = parse(ws.get(f"/orders/{order_id}"))
     document[0].find("current_state").text = "6"  # canceled: the stock comes back
@@ -121,7 +133,9 @@ def test_tracking_number_shows_as_shipping_number(shop: Shop, ws: httpx.Client, 
     product = shop.product("TRACK", "10")
     cart = shop.cart(customer, address, [(product, 0, 1)])
     order_id = int(parse(shop.order(cart, customer, address, "20.40"))[0].findtext("id"))
-    carrier = shop.get_json("/order_carriers", display="full", **{"filter[id_order]": f"[{order_id}]"})["order_carriers"][0]
+    carrier = shop.get_json("/order_carriers", display="full", **{"filter[id_order]": f"[{order_id}]"})[
+        "order_carriers"
+    ][0]
     assert (carrier["weight"], carrier["shipping_cost_tax_incl"]) == ("0.500000", "8.400000")
     document = parse(ws.get(f"/order_carriers/{carrier['id']}"))
     document[0].find("tracking_number").text = "1Z999AA10123456784"
@@ -130,13 +144,15 @@ def test_tracking_number_shows_as_shipping_number(shop: Shop, ws: httpx.Client, 
     assert listed == {"orders": [{"id": order_id, "shipping_number": "1Z999AA10123456784"}]}
 
 
-def test_code_less_cart_rule_applies_after_the_total_check(shop: Shop, ws: httpx.Client, buyer: tuple[int, int]) -> None:
+def test_code_less_cart_rule_applies_after_the_total_check(
+    shop: Shop, ws: httpx.Client, buyer: tuple[int, int]
+) -> None:
     customer, address = buyer
     rule = xml(
         f"<cart_rule><id_customer>{customer}</id_customer><date_from>2024-01-01 00:00:00</date_from>"
         f"<date_to>2030-12-31 23:59:59</date_to><quantity>10</quantity><quantity_per_user>10</quantity_per_user>"
         f"<priority>1</priority><partial_use>1</partial_use><code></code><reduction_percent>10</reduction_percent>"
-        f"<active>1</active><name><language id=\"1\">Ten</language><language id=\"2\">Dix</language></name></cart_rule>"
+        f'<active>1</active><name><language id="1">Ten</language><language id="2">Dix</language></name></cart_rule>'
     )
     assert ws.post("/cart_rules", content=rule).status_code == 201
     product = shop.product("RULED", "20")
@@ -144,8 +160,14 @@ def test_code_less_cart_rule_applies_after_the_total_check(shop: Shop, ws: httpx
     order_id = int(parse(shop.order(cart, customer, address, "56.40"))[0].findtext("id"))  # the pre-discount total
     order = order_json(shop, order_id)
     assert order["current_state"] == 11
-    assert (order["total_discounts"], order["total_paid"], order["total_paid_real"]) == ("4.800000", "51.600000", "56.400000")
-    lines = shop.get_json("/order_cart_rules", display="full", **{"filter[id_order]": f"[{order_id}]"})["order_cart_rules"]
+    assert (order["total_discounts"], order["total_paid"], order["total_paid_real"]) == (
+        "4.800000",
+        "51.600000",
+        "56.400000",
+    )
+    lines = shop.get_json("/order_cart_rules", display="full", **{"filter[id_order]": f"[{order_id}]"})[
+        "order_cart_rules"
+    ]
     assert (lines[0]["name"], lines[0]["value"], lines[0]["value_tax_excl"]) == ("Ten", "4.800000", "4.000000")
     assert shop.get_json("/cart_rules/1")["cart_rule"]["quantity"] == 9
 

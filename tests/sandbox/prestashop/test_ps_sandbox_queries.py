@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import Shop, i18n, parse, xml
+from ps_helpers import Shop, i18n, parse, xml
 
 
 @pytest.fixture
@@ -66,7 +66,10 @@ def test_percent_encoded_brackets_work_like_raw_ones(ws: httpx.Client, catalog: 
 def test_sort_limit_and_display(shop: Shop, catalog: list[int]) -> None:
     data = shop.get_json("/products", sort="[price_ASC,id_DESC]", display="[id,price]")
     assert [(p["id"], p["price"]) for p in data["products"]] == [
-        (1, "10.000000"), (4, "20.000000"), (3, "20.000000"), (2, "30.000000")
+        (1, "10.000000"),
+        (4, "20.000000"),
+        (3, "20.000000"),
+        (2, "30.000000"),
     ]
     assert ids_of(shop.get_json("/products", limit="1,2")) == [2, 3]
     assert ids_of(shop.get_json("/products", limit="3")) == [1, 2, 3]
@@ -82,8 +85,12 @@ def test_empty_results(ws: httpx.Client, catalog: list[int]) -> None:
 
 
 def test_unknown_display_filter_and_sort_fields_are_500s(ws: httpx.Client) -> None:
-    for params, code in (({"display": "[id,foo]"}, 35), ({"display": "[id,associations]"}, 35),
-                         ({"filter[foo]": "[1]"}, 32), ({"sort": "[foo_DESC]"}, 38)):
+    for params, code in (
+        ({"display": "[id,foo]"}, 35),
+        ({"display": "[id,associations]"}, 35),
+        ({"filter[foo]": "[1]"}, 32),
+        ({"sort": "[foo_DESC]"}, 38),
+    ):
         answer = ws.get("/products", params={**params, "output_format": "JSON"})
         assert answer.status_code == 500
         errors = answer.json()["errors"]
@@ -129,8 +136,10 @@ def test_virtual_price_fields_apply_tax_and_specific_prices(shop: Shop, ws: http
     )
     assert ws.post("/specific_prices", content=xml(body)).status_code == 201
     params = {
-        "price[base][use_tax]": "0", "price[base][use_reduction]": "0",
-        "price[net][use_tax]": "0", "price[gross][use_tax]": "1",
+        "price[base][use_tax]": "0",
+        "price[base][use_reduction]": "0",
+        "price[net][use_tax]": "0",
+        "price[gross][use_tax]": "1",
     }
     product_json = shop.get_json(f"/products/{product}", **params)["product"]
     assert (product_json["base"], product_json["net"], product_json["gross"]) == ("22.500000", "18.000000", "21.600000")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import KEY, Clock, Shop, TestClient, created_id, i18n, parse, xml
+from ps_helpers import KEY, Clock, Shop, TestClient, created_id, i18n, parse, xml
 from lxml import etree
 
 from courroie.sandbox.prestashop import create_app
@@ -18,10 +18,20 @@ def errors(response: httpx.Response) -> list[tuple[int, str]]:
 
 def test_put_replaces_the_whole_object_patch_merges(shop: Shop, ws: httpx.Client) -> None:
     product = shop.product("KEEP-REF", "20", name="Keep me")
-    assert ws.put(f"/products/{product}", content=xml(f"<product><id>{product}</id><price>23</price></product>")).status_code == 200
+    assert (
+        ws.put(
+            f"/products/{product}", content=xml(f"<product><id>{product}</id><price>23</price></product>")
+        ).status_code
+        == 200
+    )
     after_put = shop.get_json(f"/products/{product}", display="[id,price,reference,active,name]")["products"][0]
-    assert after_put == {"id": product, "reference": "", "price": "23.000000", "active": "0",
-                         "name": [{"id": 1, "value": ""}, {"id": 2, "value": ""}]}
+    assert after_put == {
+        "id": product,
+        "reference": "",
+        "price": "23.000000",
+        "active": "0",
+        "name": [{"id": 1, "value": ""}, {"id": 2, "value": ""}],
+    }
     patch = xml(f"<product><id>{product}</id><reference>NEW-REF</reference></product>")
     assert ws.patch(f"/products/{product}", content=patch).status_code == 200
     after_patch = shop.get_json(f"/products/{product}", display="[id,price,reference]")["products"][0]
@@ -54,7 +64,10 @@ def test_stock_rows_are_put_only(shop: Shop, ws: httpx.Client) -> None:
     body = xml(f"<stock_available><id_product>{product}</id_product><quantity>5</quantity></stock_available>")
     assert ws.post("/stock_availables", content=body).status_code == 405
     assert ws.delete(f"/stock_availables/{row['id']}").status_code == 405
-    minimal = ws.put(f"/stock_availables/{row['id']}", content=xml(f"<stock_available><id>{row['id']}</id><quantity>3</quantity></stock_available>"))
+    minimal = ws.put(
+        f"/stock_availables/{row['id']}",
+        content=xml(f"<stock_available><id>{row['id']}</id><quantity>3</quantity></stock_available>"),
+    )
     assert minimal.status_code == 400 and errors(minimal) == [(41, 'parameter "id_product" required')]
     assert shop.set_stock(row["id"], 12).status_code == 200
     assert shop.stock_rows(product)[0]["quantity"] == 12
@@ -68,7 +81,11 @@ def test_combination_rows_add_up_on_the_product_row(shop: Shop, ws: httpx.Client
     assert set(rows) == {0, small, medium}
     shop.set_stock(rows[small]["id"], 35)
     shop.set_stock(rows[medium]["id"], 45)
-    assert {r["id_product_attribute"]: r["quantity"] for r in shop.stock_rows(product)} == {0: 80, small: 35, medium: 45}
+    assert {r["id_product_attribute"]: r["quantity"] for r in shop.stock_rows(product)} == {
+        0: 80,
+        small: 35,
+        medium: 45,
+    }
     shop.set_stock(rows[0]["id"], 999)  # accepted as is, until the next combination write
     assert shop.stock_rows(product)[0]["quantity"] == 999
     shop.set_stock(rows[small]["id"], 30)
@@ -93,7 +110,12 @@ def test_batch_put_on_the_collection_url(shop: Shop, ws: httpx.Client) -> None:
     quantities = {r["id"]: r["quantity"] for r in shop.stock_rows(product)}
     assert [quantities[r["id"]] for r in rows] == [10, 11, 12]
     assert shop.stock_rows(product)[0]["quantity"] == 33
-    categories = xml("".join(f"<category><id_parent>2</id_parent><active>1</active><name>{i18n(f'Batch {n}')}</name></category>" for n in (1, 2)))
+    categories = xml(
+        "".join(
+            f"<category><id_parent>2</id_parent><active>1</active><name>{i18n(f'Batch {n}')}</name></category>"
+            for n in (1, 2)
+        )
+    )
     created = ws.post("/categories", content=categories)
     assert created.status_code == 201 and [c.findtext("id") for c in parse(created)] == ["3", "4"]
 
@@ -103,10 +125,19 @@ def test_batch_put_on_the_collection_url(shop: Shop, ws: httpx.Client) -> None:
     [
         ("<price>abc</price>", (400, 85, 'Validation error: "Property Product-&gt;price is not valid"')),
         ("<price>-5</price>", (400, 85, 'Validation error: "Property Product-&gt;price is not valid"')),
-        ("<price>5</price><ean13>37600000000X</ean13>", (400, 85, 'Validation error: "Property Product-&gt;ean13 is not valid"')),
-        ("<price>5</price><ean13>37600000000171</ean13>", (400, 84, "The length of property Product-&gt;ean13 is currently 14 chars")),
+        (
+            "<price>5</price><ean13>37600000000X</ean13>",
+            (400, 85, 'Validation error: "Property Product-&gt;ean13 is not valid"'),
+        ),
+        (
+            "<price>5</price><ean13>37600000000171</ean13>",
+            (400, 84, "The length of property Product-&gt;ean13 is currently 14 chars"),
+        ),
         ("<active>1</active>", (400, 41, 'parameter "price" required')),
-        ("<price>5</price><manufacturer_name>x</manufacturer_name>", (400, 93, 'parameter "manufacturer_name" not writable')),
+        (
+            "<price>5</price><manufacturer_name>x</manufacturer_name>",
+            (400, 93, 'parameter "manufacturer_name" not writable'),
+        ),
     ],
 )
 def test_product_validation(ws: httpx.Client, fields: str, expected: tuple[int, int, str]) -> None:
@@ -118,7 +149,9 @@ def test_product_validation(ws: httpx.Client, fields: str, expected: tuple[int, 
 
 @pytest.mark.parametrize("bad", ["Tee <b>", "Tee;", "Tee=1", "Tee #2", "Tee {x}"])
 def test_catalog_names_refuse_special_characters(ws: httpx.Client, bad: str) -> None:
-    answer = ws.post("/products", content=xml(f"<product><price>5</price><name>{i18n(bad.replace('<', '&lt;'))}</name></product>"))
+    answer = ws.post(
+        "/products", content=xml(f"<product><price>5</price><name>{i18n(bad.replace('<', '&lt;'))}</name></product>")
+    )
     assert answer.status_code == 400
     assert errors(answer) == [(85, 'Validation error: "Property Product-&gt;name is not valid"')]
 
@@ -175,13 +208,21 @@ def test_customers(shop: Shop, ws: httpx.Client) -> None:
     record = shop.get_json(f"/customers/{customer}")["customer"]
     assert record["passwd"].startswith("$2y$10$") and len(record["secure_key"]) == 32
     assert record["associations"] == {"groups": [{"id": 3}]}
-    duplicate = ws.post("/customers", content=xml(
-        "<customer><passwd>x1234567</passwd><lastname>Doe</lastname><firstname>Dup</firstname>"
-        "<email>dup@example.com</email></customer>"))
+    duplicate = ws.post(
+        "/customers",
+        content=xml(
+            "<customer><passwd>x1234567</passwd><lastname>Doe</lastname><firstname>Dup</firstname>"
+            "<email>dup@example.com</email></customer>"
+        ),
+    )
     assert duplicate.status_code == 500 and [c for c, _ in errors(duplicate)] == [140, 46]
-    invalid = ws.post("/customers", content=xml(
-        "<customer><passwd>x1234567</passwd><lastname>Doe</lastname><firstname>Bad</firstname>"
-        "<email>not-an-email</email></customer>"))
+    invalid = ws.post(
+        "/customers",
+        content=xml(
+            "<customer><passwd>x1234567</passwd><lastname>Doe</lastname><firstname>Bad</firstname>"
+            "<email>not-an-email</email></customer>"
+        ),
+    )
     assert invalid.status_code == 400 and errors(invalid)[0][0] == 85
 
 
@@ -189,12 +230,24 @@ def test_data_survives_a_restart(tmp_path: Path, clock: Clock) -> None:
     app = create_app(tmp_path / "data", KEY, latency=0, clock=clock)
     with TestClient(app, base_url="http://127.0.0.1:8080/api") as client:
         client.auth = (KEY, "")
-        first = created_id(client.post("/products", content=xml(f"<product><price>9</price><reference>PERSIST</reference><name>{i18n('P')}</name></product>")))
+        first = created_id(
+            client.post(
+                "/products",
+                content=xml(
+                    f"<product><price>9</price><reference>PERSIST</reference><name>{i18n('P')}</name></product>"
+                ),
+            )
+        )
     app.backend.store.close()
     again = create_app(tmp_path / "data", KEY, latency=0, clock=clock)
     with TestClient(again, base_url="http://127.0.0.1:8080/api") as client:
         client.auth = (KEY, "")
-        assert client.get(f"/products/{first}", params={"output_format": "JSON"}).json()["product"]["reference"] == "PERSIST"
-        second = created_id(client.post("/products", content=xml(f"<product><price>9</price><name>{i18n('Q')}</name></product>")))
+        assert (
+            client.get(f"/products/{first}", params={"output_format": "JSON"}).json()["product"]["reference"]
+            == "PERSIST"
+        )
+        second = created_id(
+            client.post("/products", content=xml(f"<product><price>9</price><name>{i18n('Q')}</name></product>"))
+        )
         assert second == first + 1
         assert len(client.get("/stock_availables", params={"output_format": "JSON"}).json()["stock_availables"]) == 2

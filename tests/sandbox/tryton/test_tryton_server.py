@@ -130,8 +130,8 @@ def test_databases_are_isolated(tryton_server, rpc):
 def test_a_sale_goes_through(rpc, warehouses):
     """What the hub will do with a shop order: create, quote, confirm; Tryton ships and invoices."""
     (party,) = rpc.search_read("party.party", [("name", "=", "Marie Dupont")], ["addresses"])
-    (product,) = rpc.search_read("product.product", [("code", "=", "MOT-BAT-400-24V")],
-                                 ["default_uom", "list_price_used", "account_category.customer_taxes_used"])  # fmt: skip
+    fields = ["default_uom", "list_price_used", "account_category.customer_taxes_used"]
+    (product,) = rpc.search_read("product.product", [("code", "=", "MOT-BAT-400-24V")], fields)
     (carrier,) = rpc.search_read("carrier", [("party.name", "=", "Colissimo")], ["carrier_product"])
     (sale_id,) = rpc.model("sale.sale", "create", [{
         "party": party["id"], "reference": "PS-000123", "warehouse": warehouses["TLS"],

@@ -267,10 +267,11 @@ class TrytonErp:
         ``locations=[warehouse]`` and ``stock_assign`` (see :func:`mapping.available_to_sell`)."""
         warehouses = await self._warehouses(locations, strict=True)
         domain = [*SELLABLE, ("type", "in", mapping.STOCKABLE_TYPES), ("code", "!=", None)]
+        ids = await self.client.search_ids("product.product", domain)
 
         async def levels(code: str) -> list[StockLevel]:
             context = {"locations": [warehouses[code]], "stock_assign": True}
-            rows = await self.client.search_read_all("product.product", domain, STOCK_FIELDS, context=context)
+            rows = await self.client.search_read_in("product.product", "id", ids, STOCK_FIELDS, context=context)
             return mapping.stock_levels(rows, code)
 
         per_warehouse = await asyncio.gather(*(levels(code) for code in dict.fromkeys(locations)))

@@ -41,8 +41,9 @@ class SandboxControl:
     def faults(self) -> Faults:
         return self._app.faults
 
-    def inject(self, kind: str, count: int = 1, *, match: str | None = None, method: str | None = None,
-               timeout: float = 30.0) -> None:
+    def inject(
+        self, kind: str, count: int = 1, *, match: str | None = None, method: str | None = None, timeout: float = 30.0
+    ) -> None:
         """Make the next `count` matching requests fail (`503`, `500`, `429`, `timeout`, `reset`)."""
         self._app.faults.inject(kind, count, match=match, method=method, timeout=timeout)
 
@@ -82,9 +83,18 @@ class SandboxControl:
             record = {**template, "id_shop_group": str(group), "name": name}
             record.pop("id", None)
             shop_id = b.store.insert("shops", record)
-            b.store.insert("shop_urls", {"id_shop": str(shop_id), "active": "1", "main": "1", "domain": "localhost",
-                                         "domain_ssl": "localhost", "physical_uri": "/",
-                                         "virtual_uri": f"shop{shop_id}/"})
+            b.store.insert(
+                "shop_urls",
+                {
+                    "id_shop": str(shop_id),
+                    "active": "1",
+                    "main": "1",
+                    "domain": "localhost",
+                    "domain_ssl": "localhost",
+                    "physical_uri": "/",
+                    "virtual_uri": f"shop{shop_id}/",
+                },
+            )
         if associate_keys:
             for key, entry in (b.store.meta("ws_keys") or {}).items():
                 if entry.get("shops") is not None:
@@ -105,10 +115,27 @@ class SandboxControl:
 class PrestaShopSandbox:
     """ASGI app speaking the PrestaShop 8.1.2 webservice."""
 
-    def __init__(self, data_dir: Path, key: str, *, latency: float | None, workers: int, timezone: str,
-                 shop_name: str = "TestShop", clock: Any = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        key: str,
+        *,
+        latency: float | None,
+        workers: int,
+        timezone: str,
+        shop_name: str = "TestShop",
+        clock: Any = None,
+        round_type: int = 2,
+        allow_backorders: bool = False,
+    ) -> None:
         store = Store(Path(data_dir) / DB_FILE)
-        settings = Settings(shop_name=shop_name, timezone=timezone, clock=clock)
+        settings = Settings(
+            shop_name=shop_name,
+            timezone=timezone,
+            clock=clock,
+            round_type=round_type,
+            allow_backorders=allow_backorders,
+        )
         self.backend = Backend(store, settings, {**CATALOG_HOOKS, **ORDER_HOOKS})
         if store.is_empty:
             seed(self.backend, key)
@@ -157,8 +184,13 @@ class PrestaShopSandbox:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         files = await _uploads(scope, body, headers)
         request = WSRequest(
-            method=scope["method"], path=scope["path"][4:], params=params, headers=headers, body=body,
-            base_host=_base_host(scope, headers), files=files,
+            method=scope["method"],
+            path=scope["path"][4:],
+            params=params,
+            headers=headers,
+            body=body,
+            base_host=_base_host(scope, headers),
+            files=files,
         )
         result = self.webservice.handle(request)
         return result, result.kind, result.count
@@ -168,8 +200,13 @@ class PrestaShopSandbox:
         try:
             payload = json.loads(body or b"{}")
             b = self.backend
-            ctx = Ctx(base="", now=b.now(), shop=b.settings.default_shop, shops=[b.settings.default_shop],
-                      languages=b.language_ids())
+            ctx = Ctx(
+                base="",
+                now=b.now(),
+                shop=b.settings.default_shop,
+                shops=[b.settings.default_shop],
+                languages=b.language_ids(),
+            )
             return (201, place_order(b, payload, ctx)), "storefront", 1
         except StorefrontError as error:
             return (error.status, error.payload), "error", 0
@@ -178,49 +215,113 @@ class PrestaShopSandbox:
 
     async def _control(self, scope: Scope, receive: Any, send: Any) -> None:
         body = await _read_body(receive)
-        data = json.loads(body) if body.strip() else {}
-        route, method, control = scope["path"][len("/_sandbox"):].rstrip("/"), scope["method"], self.control
-        if route == "/health":
-            return await _send_json(send, 200, {"ok": True})
-        if route == "/faults" and method == "POST":
-            control.inject(data["kind"], int(data.get("count", 1)), match=data.get("match"),
-                           method=data.get("method"), timeout=float(data.get("timeout", 30.0)))
-            return await _send_json(send, 200, {"pending": self.faults.pending})
-        if route == "/faults" and method == "DELETE":
-            control.clear_faults()
-            return await _send_json(send, 200, {"pending": 0})
-        if route == "/down" and method == "POST":
-            control.set_down(bool(data.get("down", True)), shop=data.get("shop"), kind=data.get("kind", "503"))
-            return await _send_json(send, 200, {"down": bool(data.get("down", True))})
-        if route == "/latency" and method == "POST":
-            control.set_latency(data.get("latency"))
-            return await _send_json(send, 200, {"latency": data.get("latency")})
-        if route == "/shops" and method == "POST":
-            shop_id = control.create_shop(data["name"], group=int(data.get("group", 1)),
-                                          associate_keys=bool(data.get("associate_keys", True)))
-            return await _send_json(send, 201, {"id": shop_id})
-        if route == "/keys" and method == "POST":
-            control.add_key(data["key"], data.get("shops"))
-            return await _send_json(send, 201, {"key": data["key"]})
-        if route == "/stats" and method == "GET":
-            return await _send_json(send, 200, control.stats())
-        if route == "/stats" and method == "DELETE":
-            control.reset_stats()
-            return await _send_json(send, 200, {})
-        await _send_json(send, 404, {"error": "unknown control endpoint"})
+        route = (scope["method"], scope["path"][len("/_sandbox") :].rstrip("/"))
+        handler = CONTROL_ROUTES.get(route)
+        if handler is None:
+            await _send_json(
+                send, 404, {"error": "unknown control endpoint", "routes": sorted(" ".join(r) for r in CONTROL_ROUTES)}
+            )
+            return
+        try:
+            status, payload = handler(self.control, json.loads(body) if body.strip() else {})
+        except (KeyError, ValueError, TypeError) as error:
+            status, payload = 400, {"error": f"bad request: {error!r}"}
+        await _send_json(send, status, payload)
 
 
-def create_app(data_dir: Path, key: str, *, latency: float | None = None, workers: int = 4,
-               timezone: str = "Europe/Paris", shop_name: str = "TestShop",
-               clock: Any = None) -> PrestaShopSandbox:
-    """An ASGI app speaking the PrestaShop 8.1.2 webservice, its data in `data_dir`.
+def _inject(control: SandboxControl, data: dict) -> tuple[int, dict]:
+    control.inject(
+        data["kind"],
+        int(data.get("count", 1)),
+        match=data.get("match"),
+        method=data.get("method"),
+        timeout=float(data.get("timeout", 30.0)),
+    )
+    return 200, {"pending": control.faults.pending}
+
+
+def _clear(control: SandboxControl, data: dict) -> tuple[int, dict]:
+    control.clear_faults()
+    return 200, {"pending": 0}
+
+
+def _down(control: SandboxControl, data: dict) -> tuple[int, dict]:
+    down = bool(data.get("down", True))
+    control.set_down(down, shop=data.get("shop"), kind=data.get("kind", "503"))
+    return 200, {"down": down, "shop": data.get("shop")}
+
+
+def _latency(control: SandboxControl, data: dict) -> tuple[int, dict]:
+    control.set_latency(data.get("latency"))
+    return 200, {"latency": data.get("latency")}
+
+
+def _shop(control: SandboxControl, data: dict) -> tuple[int, dict]:
+    shop_id = control.create_shop(
+        data["name"], group=int(data.get("group", 1)), associate_keys=bool(data.get("associate_keys", True))
+    )
+    return 201, {"id": shop_id}
+
+
+def _key(control: SandboxControl, data: dict) -> tuple[int, dict]:
+    control.add_key(data["key"], data.get("shops"))
+    return 201, {"key": data["key"], "shops": data.get("shops")}
+
+
+def _stats(control: SandboxControl, data: dict) -> tuple[int, dict]:
+    return 200, control.stats()
+
+
+def _reset_stats(control: SandboxControl, data: dict) -> tuple[int, dict]:
+    control.reset_stats()
+    return 200, {}
+
+
+CONTROL_ROUTES = {
+    ("GET", "/health"): lambda control, data: (200, {"ok": True}),
+    ("POST", "/faults"): _inject,
+    ("DELETE", "/faults"): _clear,
+    ("POST", "/down"): _down,
+    ("POST", "/latency"): _latency,
+    ("POST", "/shops"): _shop,
+    ("POST", "/keys"): _key,
+    ("GET", "/stats"): _stats,
+    ("DELETE", "/stats"): _reset_stats,
+}
+
+
+def create_app(
+    data_dir: Path,
+    key: str,
+    *,
+    latency: float | None = None,
+    workers: int = 4,
+    timezone: str = "Europe/Paris",
+    shop_name: str = "TestShop",
+    clock: Any = None,
+    round_type: int = 2,
+    allow_backorders: bool = False,
+) -> PrestaShopSandbox:
+    """An ASGI app speaking the PrestaShop 8.1.2 webservice, its data in `data_dir` (SQLite).
 
     `latency`: None = realistic model (a product GET ≈ 18 ms), 0 = no delay, x = model scaled so a
-    product GET takes x seconds. `workers`: requests served at once. `clock`: a callable returning
-    an aware `datetime` (tests); shop-local times use `timezone`. Controls: `app.control`.
+    product GET takes x seconds. `workers`: requests served at once. `timezone`: shop-local time of
+    `date_add`/`date_upd`. `clock`: a callable returning an aware `datetime` (tests). `round_type`:
+    PS_ROUND_TYPE (1 per item, 2 per line — what the captured shop uses —, 3 on the total).
+    `allow_backorders`: PS_ORDER_OUT_OF_STOCK for stock rows left at "default" (2).
+    Controls (faults, outages, shops, keys): `app.control`.
     """
-    return PrestaShopSandbox(Path(data_dir), key, latency=latency, workers=workers, timezone=timezone,
-                             shop_name=shop_name, clock=clock)
+    return PrestaShopSandbox(
+        Path(data_dir),
+        key,
+        latency=latency,
+        workers=workers,
+        timezone=timezone,
+        shop_name=shop_name,
+        clock=clock,
+        round_type=round_type,
+        allow_backorders=allow_backorders,
+    )
 
 
 # -- ASGI plumbing ------------------------------------------------------------------------------------
@@ -255,7 +356,7 @@ async def _uploads(scope: Scope, body: bytes, headers: dict[str, str]) -> list[i
 
     try:
         form = await Request(scope, replay).form()
-    except Exception:  # noqa: BLE001 - a broken multipart body is "no image parameter"
+    except Exception:  # a broken multipart body is "no image parameter"
         return []
     uploads = []
     for name, value in form.multi_items():
@@ -309,7 +410,7 @@ async def _apply_fault(fault: Fault, receive: Any, send: Any) -> None:
             try:
                 await asyncio.wait_for(_wait_disconnect(receive), timeout=fault.timeout)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         # headers, then the connection drops mid-body (the server returns without completing)
         headers = [(b"Content-Type", b"text/xml;charset=utf-8"), (b"Content-Length", b"512")]

@@ -222,7 +222,8 @@ class Backend:
             if assoc is None:
                 continue
             names = {sub.name for sub in assoc.fields}
-            kept = [{k: v for k, v in item.items() if k in names} for item in items]
+            kept = [{k: v.strip() for k, v in item.items() if k in names} for item in items]
+            kept = [item for item in kept if any(item.values())]  # `<category><id/></category>` from a blank schema
             op.new.setdefault("associations", {})[assoc_name] = kept
 
     def _merge_i18n(

@@ -24,11 +24,33 @@ from .storage import Record
 
 PRODUCT_SHOP_FIELDS = frozenset(
     {
-        "price", "wholesale_price", "active", "on_sale", "online_only", "ecotax", "minimal_quantity",
-        "low_stock_threshold", "low_stock_alert", "unity", "unit_price_ratio", "additional_shipping_cost",
-        "customizable", "text_fields", "uploadable_files", "redirect_type", "id_type_redirected",
-        "available_for_order", "available_date", "show_condition", "condition", "show_price", "indexed",
-        "visibility", "advanced_stock_management", "pack_stock_type", "id_category_default",
+        "price",
+        "wholesale_price",
+        "active",
+        "on_sale",
+        "online_only",
+        "ecotax",
+        "minimal_quantity",
+        "low_stock_threshold",
+        "low_stock_alert",
+        "unity",
+        "unit_price_ratio",
+        "additional_shipping_cost",
+        "customizable",
+        "text_fields",
+        "uploadable_files",
+        "redirect_type",
+        "id_type_redirected",
+        "available_for_order",
+        "available_date",
+        "show_condition",
+        "condition",
+        "show_price",
+        "indexed",
+        "visibility",
+        "advanced_stock_management",
+        "pack_stock_type",
+        "id_category_default",
         "id_tax_rules_group",
     }
 )
@@ -54,8 +76,13 @@ def ensure_stock_row(b: Backend, product_id: object, attr_id: object, shop: int,
     return b.insert(
         "stock_availables",
         {
-            "id_product": str(product_id), "id_product_attribute": str(attr_id), "id_shop": str(shop),
-            "id_shop_group": "0", "quantity": "0", "depends_on_stock": "0", "out_of_stock": "2",
+            "id_product": str(product_id),
+            "id_product_attribute": str(attr_id),
+            "id_shop": str(shop),
+            "id_shop_group": "0",
+            "quantity": "0",
+            "depends_on_stock": "0",
+            "out_of_stock": "2",
             "location": "",
         },
         ctx,
@@ -150,7 +177,9 @@ class ProductHooks(Hooks):
 
     def on_field(self, b: Backend, op: WriteOp, name: str, value: str) -> None:
         if name == "position_in_category" and value.strip():
-            op.warnings.append(php_warning("Trying to access array offset on value of type null", "classes/Product.php", 7245))
+            op.warnings.append(
+                php_warning("Trying to access array offset on value of type null", "classes/Product.php", 7245)
+            )
 
     def prepare(self, b: Backend, op: WriteOp) -> None:
         if op.method == "POST" and "name" not in op.parsed.i18n:
@@ -262,7 +291,9 @@ class CategoryHooks(Hooks):
 
     def compute(self, b: Backend, entity: Entity, ctx: Ctx) -> None:
         cid = entity.values["id"]
-        children = sorted(b.find("categories", id_parent=cid), key=lambda c: (int(c.get("position") or 0), int(c["id"])))
+        children = sorted(
+            b.find("categories", id_parent=cid), key=lambda c: (int(c.get("position") or 0), int(c["id"]))
+        )
         products = _category_members(b, cid, ctx)
         entity.values["nb_products_recursive"] = str(len(self._subtree_products(b, cid, ctx)))
         entity.assocs.update(
@@ -296,7 +327,9 @@ class CategoryHooks(Hooks):
             cats = (product.get("associations") or {}).get("categories") or []
             kept = [c for c in cats if str(c.get("id")) != record["id"]]
             if len(kept) != len(cats):
-                b.store.put("products", rid, {**product, "associations": {**product["associations"], "categories": kept}})
+                b.store.put(
+                    "products", rid, {**product, "associations": {**product["associations"], "categories": kept}}
+                )
 
 
 # -- attribute groups and values ------------------------------------------------------------------------
@@ -352,7 +385,8 @@ class CustomerHooks(Hooks):
                 continue
             if (other.get("email") or "").lower() == email and op.new.get("is_guest") != "1":
                 raise WebserviceError(
-                    500, [(140, "The email is already used, please choose another one"), (46, "Unable to save resource")]
+                    500,
+                    [(140, "The email is already used, please choose another one"), (46, "Unable to save resource")],
                 )
 
     def finalize(self, b: Backend, op: WriteOp) -> None:

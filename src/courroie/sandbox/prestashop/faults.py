@@ -33,8 +33,9 @@ class Faults:
         self.down_kind = "503"
         self.down_shops: set[int] = set()
 
-    def inject(self, kind: str, count: int = 1, *, match: str | None = None, method: str | None = None,
-               timeout: float = 30.0) -> None:
+    def inject(
+        self, kind: str, count: int = 1, *, match: str | None = None, method: str | None = None, timeout: float = 30.0
+    ) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown fault {kind!r}; expected one of {KINDS}")
         with self._lock:

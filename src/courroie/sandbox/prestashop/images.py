@@ -77,9 +77,17 @@ def declinations(b: Backend, ctx: Ctx, product_id: int, json: bool) -> bytes:
     if not images:
         raise EmptyAnswer(404)
     if json:  # WebserviceOutputJSON cannot render this listing in 8.1.2
-        warning = '[PHP Warning #2] Undefined array key "objectsNodeName" (/var/www/prestashop/classes/webservice/WebserviceOutputJSON.php, line 127)'
-        body = php_json({"": [{"id": str(product_id)}, *({"id": int(i["id"])} for i in images)],
-                         "errors": [{"code": 3, "message": warning}] * 3 + [{"code": 61, "message": "This image does not exist on disk"}]})
+        warning = (
+            '[PHP Warning #2] Undefined array key "objectsNodeName" '
+            "(/var/www/prestashop/classes/webservice/WebserviceOutputJSON.php, line 127)"
+        )
+        body = php_json(
+            {
+                "": [{"id": str(product_id)}, *({"id": int(i["id"])} for i in images)],
+                "errors": [{"code": 3, "message": warning}] * 3
+                + [{"code": 61, "message": "This image does not exist on disk"}],
+            }
+        )
         raise RawAnswer(500, body, json=True)
     rows = "".join(
         f'<declination id="{i["id"]}" xlink:href="{ctx.base}images/products/{product_id}/{i["id"]}"/>\n' for i in images
@@ -109,13 +117,16 @@ def upload(b: Backend, ctx: Ctx, product_id: int, files: list[Upload]) -> bytes:
     existing = product_images(b, product_id)
     position = max((int(i.get("position") or 0) for i in existing), default=0) + 1
     record = {
-        "id_product": str(product_id), "position": str(position), "cover": "" if existing else "1",
+        "id_product": str(product_id),
+        "position": str(position),
+        "cover": "" if existing else "1",
         "legend": {lang: "" for lang in ctx.languages},
     }
     b.store.insert("images", record)
     b.store.put_blob(int(record["id"]), mime, image_file.data)
     legend = "".join(
-        f'<language id="{lang}" xlink:href="{ctx.base}languages/{lang}">{cdata("")}</language>' for lang in ctx.languages
+        f'<language id="{lang}" xlink:href="{ctx.base}languages/{lang}">{cdata("")}</language>'
+        for lang in ctx.languages
     )
     cover = "1" if record["cover"] == "1" else ""
     inner = (

@@ -102,7 +102,7 @@ class LatencyModel:
         return self._slots, self._cpu
 
     def _jitter(self) -> float:
-        """Skewed like the captured samples: min ≈ 0.87 × median, long tail to ≈ 1.45 ×."""
+        """Skewed like the captured samples: min ≈ 0.87 median, long tail to ≈ 1.45 median."""
         return min(1.6, 0.9 + self._random.expovariate(1 / 0.11))
 
     async def serve(self, work: Callable[[], Awaitable[tuple[T, str, int]]]) -> T:

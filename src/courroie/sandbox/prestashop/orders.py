@@ -120,7 +120,9 @@ def cart_totals(b: Backend, cart: Record, ctx: Ctx) -> CartTotals:
     address = b.get("addresses", cart.get("id_address_delivery"))
     country = int(address.get("id_country")) if address else b.settings.default_country
     customer = b.get("customers", cart.get("id_customer"))
-    group = int(customer.get("id_default_group") or b.settings.customer_group) if customer else b.settings.customer_group
+    group = (
+        int(customer.get("id_default_group") or b.settings.customer_group) if customer else b.settings.customer_group
+    )
     totals = CartTotals([], shop, country, cart_carrier(b, cart))
     for row in (cart.get("associations") or {}).get("cart_rows", []):
         record = b.get("products", row.get("id_product"))
@@ -130,19 +132,30 @@ def cart_totals(b: Backend, cart: Record, ctx: Ctx) -> CartTotals:
         combination = b.get("combinations", row.get("id_product_attribute"))
         quantity = int(row.get("quantity") or 1)
         price = product_price(
-            b, product, combination, shop=shop, country=country, group=group,
-            customer=int(cart.get("id_customer") or 0), quantity=quantity, now=ctx.now,
+            b,
+            product,
+            combination,
+            shop=shop,
+            country=country,
+            group=group,
+            customer=int(cart.get("id_customer") or 0),
+            quantity=quantity,
+            now=ctx.now,
         )
         line = Line(
-            product, combination, quantity, price,
-            _round_lines(b, price.final_excl, quantity), _round_lines(b, price.final_incl, quantity),
+            product,
+            combination,
+            quantity,
+            price,
+            _round_lines(b, price.final_excl, quantity),
+            _round_lines(b, price.final_incl, quantity),
             line_name(b, product, combination),
         )
         totals.lines.append(line)
         weight = to_decimal(product.get("weight")) + (to_decimal(combination.get("weight")) if combination else 0)
         totals.weight += weight * quantity
-    totals.products_excl = round_half_up(sum((l.total_excl for l in totals.lines), Decimal(0)), 2)
-    totals.products_incl = round_half_up(sum((l.total_incl for l in totals.lines), Decimal(0)), 2)
+    totals.products_excl = round_half_up(sum((line.total_excl for line in totals.lines), Decimal(0)), 2)
+    totals.products_incl = round_half_up(sum((line.total_incl for line in totals.lines), Decimal(0)), 2)
     _shipping(b, totals)
     return totals
 
@@ -166,8 +179,14 @@ def apply_cart_rules(b: Backend, cart: Record, totals: CartTotals, ctx: Ctx) -> 
             continue
         if not (rule.get("date_from", "") <= ctx.now <= rule.get("date_to", "9999")):
             continue
-        restricted = ("country_restriction", "carrier_restriction", "group_restriction", "product_restriction",
-                      "shop_restriction", "cart_rule_restriction")
+        restricted = (
+            "country_restriction",
+            "carrier_restriction",
+            "group_restriction",
+            "product_restriction",
+            "shop_restriction",
+            "cart_rule_restriction",
+        )
         if any(rule.get(name) == "1" for name in restricted):
             continue
         minimum = totals.products_incl if rule.get("minimum_amount_tax") == "1" else totals.products_excl
@@ -201,8 +220,15 @@ def order_of_cart(b: Backend, cart_id: object) -> Record | None:
 
 
 def validate_cart(
-    b: Backend, cart_id: object, amount_paid: Decimal, ctx: Ctx, *,
-    module: str, payment: str, state: int = STATE_WS_PAYMENT, extra: dict[str, str] | None = None,
+    b: Backend,
+    cart_id: object,
+    amount_paid: Decimal,
+    ctx: Ctx,
+    *,
+    module: str,
+    payment: str,
+    state: int = STATE_WS_PAYMENT,
+    extra: dict[str, str] | None = None,
 ) -> Record:
     """Turn a cart into an order (PaymentModule::validateOrder as observed through the webservice)."""
     cart = b.get("carts", cart_id)
@@ -221,23 +247,38 @@ def validate_cart(
             **(extra or {}),
             "id_address_delivery": cart.get("id_address_delivery", "0"),
             "id_address_invoice": cart.get("id_address_invoice", "0"),
-            "id_cart": cart["id"], "id_currency": cart.get("id_currency") or str(b.settings.default_currency),
+            "id_cart": cart["id"],
+            "id_currency": cart.get("id_currency") or str(b.settings.default_currency),
             "id_lang": cart.get("id_lang") or str(b.settings.default_language),
             "id_customer": cart.get("id_customer", "0"),
             "id_carrier": totals.carrier["id"] if totals.carrier else "0",
-            "current_state": "0", "module": module, "payment": payment, "valid": "0",
-            "id_shop_group": str(_shop_group(b, totals.shop)), "id_shop": str(totals.shop),
+            "current_state": "0",
+            "module": module,
+            "payment": payment,
+            "valid": "0",
+            "id_shop_group": str(_shop_group(b, totals.shop)),
+            "id_shop": str(totals.shop),
             "secure_key": customer.get("secure_key", ""),
-            "recyclable": cart.get("recyclable") or "0", "gift": cart.get("gift") or "0",
-            "gift_message": cart.get("gift_message", ""), "mobile_theme": "0",
-            "total_discounts": money(totals.discounts_incl), "total_discounts_tax_incl": money(totals.discounts_incl),
+            "recyclable": cart.get("recyclable") or "0",
+            "gift": cart.get("gift") or "0",
+            "gift_message": cart.get("gift_message", ""),
+            "mobile_theme": "0",
+            "total_discounts": money(totals.discounts_incl),
+            "total_discounts_tax_incl": money(totals.discounts_incl),
             "total_discounts_tax_excl": money(totals.discounts_excl),
-            "total_paid": money(paid_incl), "total_paid_tax_incl": money(paid_incl),
-            "total_paid_tax_excl": money(paid_excl), "total_paid_real": money(amount_paid),
-            "total_products": money(totals.products_excl), "total_products_wt": money(totals.products_incl),
-            "total_shipping": money(totals.shipping_incl), "total_shipping_tax_incl": money(totals.shipping_incl),
-            "total_shipping_tax_excl": money(totals.shipping_excl), "carrier_tax_rate": money(totals.carrier_rate, 3),
-            "round_mode": "2", "round_type": str(b.settings.round_type), "conversion_rate": "1.000000",
+            "total_paid": money(paid_incl),
+            "total_paid_tax_incl": money(paid_incl),
+            "total_paid_tax_excl": money(paid_excl),
+            "total_paid_real": money(amount_paid),
+            "total_products": money(totals.products_excl),
+            "total_products_wt": money(totals.products_incl),
+            "total_shipping": money(totals.shipping_incl),
+            "total_shipping_tax_incl": money(totals.shipping_incl),
+            "total_shipping_tax_excl": money(totals.shipping_excl),
+            "carrier_tax_rate": money(totals.carrier_rate, 3),
+            "round_mode": "2",
+            "round_type": str(b.settings.round_type),
+            "conversion_rate": "1.000000",
             "reference": _reference(b),
         },
         ctx,
@@ -248,20 +289,31 @@ def validate_cart(
         b.insert(
             "order_cart_rules",
             {
-                "id_order": order["id"], "id_cart_rule": rule["id"], "id_order_invoice": "0",
-                "name": b.i18n_default(rule.get("name")), "value": money(incl), "value_tax_excl": money(excl),
-                "free_shipping": rule.get("free_shipping") or "0", "deleted": "0",
+                "id_order": order["id"],
+                "id_cart_rule": rule["id"],
+                "id_order_invoice": "0",
+                "name": b.i18n_default(rule.get("name")),
+                "value": money(incl),
+                "value_tax_excl": money(excl),
+                "free_shipping": rule.get("free_shipping") or "0",
+                "deleted": "0",
             },
             ctx,
         )
     if state != STATE_ERROR:  # a rule is used up only by an accepted order (04b/016)
         for rule, _, _ in totals.rules:
-            b.update("cart_rules", rule, {"quantity": str(max(0, int(rule.get("quantity") or 0) - 1))}, ctx, touch=False)
+            b.update(
+                "cart_rules", rule, {"quantity": str(max(0, int(rule.get("quantity") or 0) - 1))}, ctx, touch=False
+            )
     b.insert(
         "order_payments",
         {
-            "order_reference": order["reference"], "id_currency": order["id_currency"], "amount": money(amount_paid),
-            "payment_method": payment, "conversion_rate": "1.000000", "id_employee": "",
+            "order_reference": order["reference"],
+            "id_currency": order["id_currency"],
+            "amount": money(amount_paid),
+            "payment_method": payment,
+            "conversion_rate": "1.000000",
+            "id_employee": "",
         },
         ctx,
     )
@@ -280,30 +332,44 @@ def _write_details(b: Backend, order: Record, totals: CartTotals, ctx: Ctx) -> N
         available = int(row.get("quantity") or 0) if row else 0
         tax_id = _tax_id(b, product.get("id_tax_rules_group"), totals.country)
 
-        def pick(name: str) -> str:
-            mine = (combo or {}).get(name)
-            return mine if mine and to_decimal(mine) != 0 or (mine and not _numeric(mine)) else product.get(name) or ""
+        def pick(name: str, product: dict = product, combo: Record | None = combo) -> str:
+            """The combination's value when it has one (a zero price counts as none), else the product's."""
+            mine = (combo or {}).get(name) or ""
+            if mine and not (_numeric(mine) and to_decimal(mine) == 0):
+                return mine
+            return product.get(name) or ""
 
         b.insert(
             "order_details",
             {
-                "id_order": order["id"], "product_id": product["id"], "product_attribute_id": line.attr_id,
-                "group_reduction": "0.00", "id_shop": str(totals.shop), "product_name": line.name,
+                "id_order": order["id"],
+                "product_id": product["id"],
+                "product_attribute_id": line.attr_id,
+                "group_reduction": "0.00",
+                "id_shop": str(totals.shop),
+                "product_name": line.name,
                 "product_quantity": str(line.quantity),
                 "product_quantity_in_stock": str(max(0, min(line.quantity, available))),
                 "product_price": money(line.price.base_excl),
-                "product_quantity_discount": money((combo or {}).get("price") or 0), "reduction_percent": money(line.price.reduction_percent, 2),
+                "product_quantity_discount": money((combo or {}).get("price") or 0),
+                "reduction_percent": money(line.price.reduction_percent, 2),
                 "reduction_amount": money(line.price.reduction_amount),
                 "reduction_amount_tax_incl": money(line.price.reduction_amount),
                 "reduction_amount_tax_excl": money(line.price.reduction_amount / (1 + line.price.tax_rate / 100)),
-                "product_ean13": pick("ean13"), "product_isbn": pick("isbn"), "product_upc": pick("upc"),
-                "product_mpn": pick("mpn"), "product_reference": pick("reference"),
+                "product_ean13": pick("ean13"),
+                "product_isbn": pick("isbn"),
+                "product_upc": pick("upc"),
+                "product_mpn": pick("mpn"),
+                "product_reference": pick("reference"),
                 "product_supplier_reference": pick("supplier_reference"),
                 "product_weight": money(to_decimal(product.get("weight")) + to_decimal((combo or {}).get("weight"))),
-                "id_tax_rules_group": product.get("id_tax_rules_group") or "0", "ecotax_tax_rate": "0.000",
+                "id_tax_rules_group": product.get("id_tax_rules_group") or "0",
+                "ecotax_tax_rate": "0.000",
                 "download_deadline": "0000-00-00 00:00:00",
-                "unit_price_tax_incl": money(line.price.final_incl), "unit_price_tax_excl": money(line.price.final_excl),
-                "total_price_tax_incl": money(line.total_incl), "total_price_tax_excl": money(line.total_excl),
+                "unit_price_tax_incl": money(line.price.final_incl),
+                "unit_price_tax_excl": money(line.price.final_excl),
+                "total_price_tax_incl": money(line.total_incl),
+                "total_price_tax_excl": money(line.total_excl),
                 "purchase_supplier_price": money(pick("wholesale_price") or 0),
                 "original_product_price": money(line.price.base_excl),
                 "original_wholesale_price": money(product.get("wholesale_price") or 0),
@@ -328,9 +394,13 @@ def _write_carrier(b: Backend, order: Record, totals: CartTotals, ctx: Ctx) -> N
     b.insert(
         "order_carriers",
         {
-            "id_order": order["id"], "id_carrier": order["id_carrier"], "id_order_invoice": "0",
-            "weight": money(totals.weight), "shipping_cost_tax_excl": money(totals.shipping_excl),
-            "shipping_cost_tax_incl": money(totals.shipping_incl), "tracking_number": "",
+            "id_order": order["id"],
+            "id_carrier": order["id_carrier"],
+            "id_order_invoice": "0",
+            "weight": money(totals.weight),
+            "shipping_cost_tax_excl": money(totals.shipping_excl),
+            "shipping_cost_tax_incl": money(totals.shipping_incl),
+            "tracking_number": "",
         },
         ctx,
     )
@@ -381,13 +451,18 @@ def _create_invoice(b: Backend, order: Record, ctx: Ctx) -> Record:
     invoice = b.insert(
         "order_invoices",
         {
-            "id_order": order["id"], "number": str(number), "delivery_number": "0",
+            "id_order": order["id"],
+            "number": str(number),
+            "delivery_number": "0",
             "total_discount_tax_excl": order["total_discounts_tax_excl"],
             "total_discount_tax_incl": order["total_discounts_tax_incl"],
-            "total_paid_tax_excl": order["total_paid_tax_excl"], "total_paid_tax_incl": order["total_paid_tax_incl"],
-            "total_products": order["total_products"], "total_products_wt": order["total_products_wt"],
+            "total_paid_tax_excl": order["total_paid_tax_excl"],
+            "total_paid_tax_incl": order["total_paid_tax_incl"],
+            "total_products": order["total_products"],
+            "total_products_wt": order["total_products_wt"],
             "total_shipping_tax_excl": order["total_shipping_tax_excl"],
-            "total_shipping_tax_incl": order["total_shipping_tax_incl"], "shipping_tax_computation_method": "0",
+            "total_shipping_tax_incl": order["total_shipping_tax_incl"],
+            "shipping_tax_computation_method": "0",
             "shop_address": b.settings.shop_name,
         },
         ctx,
@@ -401,7 +476,9 @@ def _create_invoice(b: Backend, order: Record, ctx: Ctx) -> Record:
 def _deliver(b: Backend, order: Record, ctx: Ctx) -> Record:
     number = _next_number(b, "delivery_number")
     for invoice in b.find("order_invoices", id_order=order["id"]):
-        b.update("order_invoices", invoice, {"delivery_number": str(number), "delivery_date": ctx.now}, ctx, touch=False)
+        b.update(
+            "order_invoices", invoice, {"delivery_number": str(number), "delivery_date": ctx.now}, ctx, touch=False
+        )
     return b.update("orders", order, {"delivery_number": str(number), "delivery_date": ctx.now}, ctx, touch=False)
 
 
@@ -413,12 +490,19 @@ class OrderHooks(Hooks):
         entity.values["shipping_number"] = carriers[0].get("tracking_number", "") if carriers else ""
         entity.assocs["order_rows"] = [
             {
-                "id": d["id"], "product_id": d.get("product_id"), "product_attribute_id": d.get("product_attribute_id"),
-                "product_quantity": d.get("product_quantity"), "product_name": d.get("product_name"),
-                "product_reference": d.get("product_reference"), "product_ean13": d.get("product_ean13"),
-                "product_isbn": d.get("product_isbn"), "product_upc": d.get("product_upc"),
-                "product_price": d.get("product_price"), "id_customization": d.get("id_customization") or "0",
-                "unit_price_tax_incl": d.get("unit_price_tax_incl"), "unit_price_tax_excl": d.get("unit_price_tax_excl"),
+                "id": d["id"],
+                "product_id": d.get("product_id"),
+                "product_attribute_id": d.get("product_attribute_id"),
+                "product_quantity": d.get("product_quantity"),
+                "product_name": d.get("product_name"),
+                "product_reference": d.get("product_reference"),
+                "product_ean13": d.get("product_ean13"),
+                "product_isbn": d.get("product_isbn"),
+                "product_upc": d.get("product_upc"),
+                "product_price": d.get("product_price"),
+                "id_customization": d.get("id_customization") or "0",
+                "unit_price_tax_incl": d.get("unit_price_tax_incl"),
+                "unit_price_tax_excl": d.get("unit_price_tax_excl"),
             }
             for d in b.find("order_details", id_order=oid)
         ]
@@ -435,7 +519,9 @@ class OrderHooks(Hooks):
         if op.method in ("PUT", "PATCH") and op.old is not None:
             state = op.new.get("current_state")
             if state and state != op.old.get("current_state"):
-                restored = b.update("orders", op.new, {"current_state": op.old.get("current_state")}, op.ctx, touch=False)
+                restored = b.update(
+                    "orders", op.new, {"current_state": op.old.get("current_state")}, op.ctx, touch=False
+                )
                 change_state(b, restored, int(state), op.ctx)
 
 
@@ -444,8 +530,13 @@ def create_order(b: Backend, op: WriteOp) -> Record:
     fields = op.parsed.fields
     extra = {k: op.new[k] for k in ("note",) if op.new.get(k)}
     return validate_cart(
-        b, fields.get("id_cart"), to_decimal(fields.get("total_paid")), op.ctx,
-        module=fields.get("module", ""), payment=fields.get("payment", ""), extra=extra,
+        b,
+        fields.get("id_cart"),
+        to_decimal(fields.get("total_paid")),
+        op.ctx,
+        module=fields.get("module", ""),
+        payment=fields.get("payment", ""),
+        extra=extra,
     )
 
 

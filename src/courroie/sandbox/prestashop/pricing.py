@@ -53,11 +53,24 @@ def _in_window(sp: Record, now: str) -> bool:
 
 
 def specific_price(
-    b, product_id: int, attr_id: int, *, shop: int, currency: int, country: int, group: int,
-    customer: int, quantity: int, now: str,
+    b,
+    product_id: int,
+    attr_id: int,
+    *,
+    shop: int,
+    currency: int,
+    country: int,
+    group: int,
+    customer: int,
+    quantity: int,
+    now: str,
 ) -> Record | None:
     wanted = {
-        "id_shop": shop, "id_currency": currency, "id_country": country, "id_group": group, "id_customer": customer,
+        "id_shop": shop,
+        "id_currency": currency,
+        "id_country": country,
+        "id_group": group,
+        "id_customer": customer,
     }
     best, best_key = None, None
     candidates = b.find("specific_prices", id_product=product_id) + b.find("specific_prices", id_product=0)
@@ -71,8 +84,14 @@ def specific_price(
         if not _in_window(sp, now):
             continue
         score = sum(
-            weight for key, weight in (("id_customer", 32), ("id_shop", 16), ("id_currency", 8),
-                                       ("id_country", 4), ("id_group", 2))
+            weight
+            for key, weight in (
+                ("id_customer", 32),
+                ("id_shop", 16),
+                ("id_currency", 8),
+                ("id_country", 4),
+                ("id_group", 2),
+            )
             if str(sp.get(key, "0")) != "0"
         )
         key = (int(sp.get("id_product_attribute") or 0) != 0, int(sp.get("from_quantity") or 1), score)
@@ -82,8 +101,17 @@ def specific_price(
 
 
 def product_price(
-    b, product: dict, combination: Record | None, *, shop: int, country: int, group: int,
-    customer: int = 0, quantity: int = 1, use_reduction: bool = True, now: str,
+    b,
+    product: dict,
+    combination: Record | None,
+    *,
+    shop: int,
+    country: int,
+    group: int,
+    customer: int = 0,
+    quantity: int = 1,
+    use_reduction: bool = True,
+    now: str,
 ) -> Price:
     """Unit price of a product (values as read in `shop`) and optional combination."""
     attr_id = int(combination["id"]) if combination else 0
@@ -91,8 +119,16 @@ def product_price(
     base = to_decimal(product.get("price")) + impact
     rate = tax_rate(b, product.get("id_tax_rules_group"), country)
     sp = specific_price(
-        b, int(product["id"]), attr_id, shop=shop, currency=b.settings.default_currency, country=country,
-        group=group, customer=customer, quantity=quantity, now=now,
+        b,
+        int(product["id"]),
+        attr_id,
+        shop=shop,
+        currency=b.settings.default_currency,
+        country=country,
+        group=group,
+        customer=customer,
+        quantity=quantity,
+        now=now,
     )
     if sp is None:
         return Price(base, base, rate)

@@ -75,8 +75,8 @@ def xml_field(ctx: RenderCtx, entity: Entity, f: FieldDef) -> str:
         return _xml_i18n(ctx, entity, f)
     sent = entity.sent
     value = entity.values.get(f.name)
-    if sent is not None:
-        value = sent[f.name] if f.name in sent else (value if f.name in entity.res.echo_keep else "")
+    if sent is not None:  # a write answer: what the object holds after being built from the document
+        value = sent.get(f.name, value if f.name in entity.res.echo_keep else "")
     attrs = ""
     href = _link_href(ctx, f, value, entity)
     if f.name in entity.bare_links:
@@ -185,10 +185,7 @@ def _json_scalar(f: FieldDef | None, value: object, as_string: bool = False) -> 
 def _json_i18n(ctx: RenderCtx, values: dict[str, str]) -> object:
     if ctx.plain_i18n:
         return values.get(ctx.languages[0], "") if ctx.languages else ""
-    return [
-        {"id": lang if ctx.string_lang_ids else int(lang), "value": values.get(lang, "")}
-        for lang in ctx.languages
-    ]
+    return [{"id": lang if ctx.string_lang_ids else int(lang), "value": values.get(lang, "")} for lang in ctx.languages]
 
 
 def json_entity(ctx: RenderCtx, entity: Entity, fields: list[str] | None = None, *, single: bool) -> dict:

@@ -126,7 +126,7 @@ def _json_type(seen: list[str], storage: str, fmt: str | None) -> str:
     return "int" if storage == "int" and fmt != "isBool" else "str"
 
 
-def _link(name: str, links: list[str]) -> str | None:
+def _link(links: list[str]) -> str | None:
     if links:
         return "images/products" if links[0].startswith("images/products") else links[0]
     return None
@@ -150,7 +150,7 @@ def _captured_fields(spec: dict) -> tuple[FieldDef, ...]:
                 required=_attr(attrs, "required") == "true",
                 read_only=_attr(attrs, "read_only") == "true",
                 not_filterable=_attr(attrs, "notFilterable") == "true",
-                link=_link(raw["name"], raw["link"]),
+                link=_link(raw["link"]),
                 storage=storage,
                 json=_json_type(raw["json"], storage, fmt),
                 in_blank=raw["name"] in blank,
@@ -338,9 +338,7 @@ def _build(name: str) -> ResourceDef:
         node, fields, assocs = spec["node"], _captured_fields(spec), _captured_associations(spec)
     else:
         node, fields = HAND_FIELDS[name]
-        fields = tuple(
-            FieldDef(**{**f.__dict__, "link": HAND_LINKS.get((name, f.name))}) for f in fields
-        )
+        fields = tuple(FieldDef(**{**f.__dict__, "link": HAND_LINKS.get((name, f.name))}) for f in fields)
         assocs = ()
     return ResourceDef(
         name=name,

@@ -36,7 +36,12 @@ COUNTRIES = [
 EU_COUNTRIES = (1, 2, 3, 6, 8, 10, 12, 13)
 
 # id, name, rate
-TAXES = [(1, "TVA FR 20%", "20.000"), (2, "TVA FR 10%", "10.000"), (3, "TVA FR 5.5%", "5.500"), (4, "TVA FR 2.1%", "2.100")]
+TAXES = [
+    (1, "TVA FR 20%", "20.000"),
+    (2, "TVA FR 10%", "10.000"),
+    (3, "TVA FR 5.5%", "5.500"),
+    (4, "TVA FR 2.1%", "2.100"),
+]
 TAX_RULE_GROUPS = [
     (1, "FR Taux standard (20%)"),
     (2, "FR Taux réduit (10%)"),
@@ -112,33 +117,111 @@ def seed(b: Backend, key: str) -> None:
 
 
 def _shops(b: Backend, now: str) -> None:
-    _put(b, "shop_groups", 1, {"name": "Default", "share_customer": 0, "share_order": 0, "share_stock": 0,
-                               "active": 1, "deleted": 0}, now)
-    _put(b, "shops", 1, {"id_shop_group": 1, "id_category": 2, "active": 1, "deleted": 0,
-                         "name": b.settings.shop_name, "theme_name": "classic"}, now)
-    _put(b, "shop_urls", 1, {"id_shop": 1, "active": 1, "main": 1, "domain": "localhost",
-                             "domain_ssl": "localhost", "physical_uri": "/", "virtual_uri": ""}, now)
+    _put(
+        b,
+        "shop_groups",
+        1,
+        {"name": "Default", "share_customer": 0, "share_order": 0, "share_stock": 0, "active": 1, "deleted": 0},
+        now,
+    )
+    _put(
+        b,
+        "shops",
+        1,
+        {
+            "id_shop_group": 1,
+            "id_category": 2,
+            "active": 1,
+            "deleted": 0,
+            "name": b.settings.shop_name,
+            "theme_name": "classic",
+        },
+        now,
+    )
+    _put(
+        b,
+        "shop_urls",
+        1,
+        {
+            "id_shop": 1,
+            "active": 1,
+            "main": 1,
+            "domain": "localhost",
+            "domain_ssl": "localhost",
+            "physical_uri": "/",
+            "virtual_uri": "",
+        },
+        now,
+    )
 
 
 def _locale(b: Backend, now: str) -> None:
     for rid, name, iso, locale, code, lite, full in LANGUAGES:
-        _put(b, "languages", rid, {"name": name, "iso_code": iso, "locale": locale, "language_code": code,
-                                   "active": 1, "is_rtl": 0, "date_format_lite": lite, "date_format_full": full}, now)
-    _put(b, "currencies", 1, {"names": _both("Euro"), "symbol": _both("€"), "iso_code": "EUR",
-                              "numeric_iso_code": "978", "precision": 2, "conversion_rate": "1.000000",
-                              "deleted": 0, "active": 1, "unofficial": 0, "modified": 0, "pattern": _both("")}, now)
+        _put(
+            b,
+            "languages",
+            rid,
+            {
+                "name": name,
+                "iso_code": iso,
+                "locale": locale,
+                "language_code": code,
+                "active": 1,
+                "is_rtl": 0,
+                "date_format_lite": lite,
+                "date_format_full": full,
+            },
+            now,
+        )
+    _put(
+        b,
+        "currencies",
+        1,
+        {
+            "names": _both("Euro"),
+            "symbol": _both("€"),
+            "iso_code": "EUR",
+            "numeric_iso_code": "978",
+            "precision": 2,
+            "conversion_rate": "1.000000",
+            "deleted": 0,
+            "active": 1,
+            "unofficial": 0,
+            "modified": 0,
+            "pattern": _both(""),
+        },
+        now,
+    )
     for rid, name in ZONES:
         _put(b, "zones", rid, {"name": name, "active": 1}, now)
     for rid, iso, zone, prefix, zip_format, en, fr in COUNTRIES:
-        _put(b, "countries", rid, {
-            "id_zone": zone, "id_currency": 0, "call_prefix": prefix, "iso_code": iso, "active": 1,
-            "contains_states": 1 if iso == "US" else 0, "need_identification_number": 0,
-            "need_zip_code": 1 if zip_format else 0, "zip_code_format": zip_format, "display_tax_label": 1,
-            "name": _both(en, fr),
-        }, now)
+        _put(
+            b,
+            "countries",
+            rid,
+            {
+                "id_zone": zone,
+                "id_currency": 0,
+                "call_prefix": prefix,
+                "iso_code": iso,
+                "active": 1,
+                "contains_states": 1 if iso == "US" else 0,
+                "need_identification_number": 0,
+                "need_zip_code": 1 if zip_format else 0,
+                "zip_code_format": zip_format,
+                "display_tax_label": 1,
+                "name": _both(en, fr),
+            },
+            now,
+        )
     for rid, en, fr in ((1, "Visitor", "Visiteur"), (2, "Guest", "Invité"), (3, "Customer", "Client")):
-        _put(b, "groups", rid, {"reduction": "0.00", "price_display_method": 0, "show_prices": 1,
-                                "name": _both(en, fr)}, now)
+        _put(
+            b,
+            "groups",
+            rid,
+            {"reduction": "0.00", "price_display_method": 0, "show_prices": 1, "name": _both(en, fr)},
+            now,
+        )
 
 
 def _taxes(b: Backend, now: str) -> None:
@@ -148,36 +231,112 @@ def _taxes(b: Backend, now: str) -> None:
     for rid, name in TAX_RULE_GROUPS:
         _put(b, "tax_rule_groups", rid, {"name": name, "active": 1, "deleted": 0}, now)
         for country in EU_COUNTRIES:
-            _put(b, "tax_rules", rule_id, {"id_tax_rules_group": rid, "id_state": 0, "id_country": country,
-                                           "zipcode_from": "0", "zipcode_to": "0", "id_tax": rid,
-                                           "behavior": 0, "description": ""}, now)
+            _put(
+                b,
+                "tax_rules",
+                rule_id,
+                {
+                    "id_tax_rules_group": rid,
+                    "id_state": 0,
+                    "id_country": country,
+                    "zipcode_from": "0",
+                    "zipcode_to": "0",
+                    "id_tax": rid,
+                    "behavior": 0,
+                    "description": "",
+                },
+                now,
+            )
             rule_id += 1
 
 
 def _orders_setup(b: Backend, now: str) -> None:
     for rid, name, template, color, flags, module in ORDER_STATES:
         logable, invoice, shipped, paid, delivery, send_email = flags
-        _put(b, "order_states", rid, {
-            "unremovable": 1, "delivery": delivery, "hidden": 0, "send_email": send_email, "module_name": module,
-            "invoice": invoice, "color": color, "logable": logable, "shipped": shipped, "paid": paid,
-            "pdf_delivery": 0, "pdf_invoice": invoice, "deleted": 0, "name": _both(name), "template": _both(template),
-        }, now)
+        _put(
+            b,
+            "order_states",
+            rid,
+            {
+                "unremovable": 1,
+                "delivery": delivery,
+                "hidden": 0,
+                "send_email": send_email,
+                "module_name": module,
+                "invoice": invoice,
+                "color": color,
+                "logable": logable,
+                "shipped": shipped,
+                "paid": paid,
+                "pdf_delivery": 0,
+                "pdf_invoice": invoice,
+                "deleted": 0,
+                "name": _both(name),
+                "template": _both(template),
+            },
+            now,
+        )
     for rid, name, delay, free, price, position in CARRIERS:
-        _put(b, "carriers", rid, {
-            "deleted": 0, "is_module": 0, "id_tax_rules_group": 1, "id_reference": rid, "name": name, "active": 1,
-            "is_free": 1 if free else 0, "url": "", "shipping_handling": 0 if free else 1, "shipping_external": 0,
-            "range_behavior": 0, "shipping_method": 1, "max_weight": "0.000000", "need_range": 0,
-            "position": position, "delay": _both(delay), "_shipping_price": price,
-        }, now)
+        _put(
+            b,
+            "carriers",
+            rid,
+            {
+                "deleted": 0,
+                "is_module": 0,
+                "id_tax_rules_group": 1,
+                "id_reference": rid,
+                "name": name,
+                "active": 1,
+                "is_free": 1 if free else 0,
+                "url": "",
+                "shipping_handling": 0 if free else 1,
+                "shipping_external": 0,
+                "range_behavior": 0,
+                "shipping_method": 1,
+                "max_weight": "0.000000",
+                "need_range": 0,
+                "position": position,
+                "delay": _both(delay),
+                "_shipping_price": price,
+            },
+            now,
+        )
 
 
 def _catalog(b: Backend, now: str) -> None:
-    _put(b, "categories", 1, {"id_parent": 0, "level_depth": 0, "active": 1, "id_shop_default": 1,
-                              "is_root_category": 0, "position": 0, "name": _both("Root", "Racine"),
-                              "link_rewrite": _both("root", "racine")}, now)
-    _put(b, "categories", 2, {"id_parent": 1, "level_depth": 1, "active": 1, "id_shop_default": 1,
-                              "is_root_category": 1, "position": 0, "name": _both("Home", "Accueil"),
-                              "link_rewrite": _both("home", "accueil")}, now)
+    _put(
+        b,
+        "categories",
+        1,
+        {
+            "id_parent": 0,
+            "level_depth": 0,
+            "active": 1,
+            "id_shop_default": 1,
+            "is_root_category": 0,
+            "position": 0,
+            "name": _both("Root", "Racine"),
+            "link_rewrite": _both("root", "racine"),
+        },
+        now,
+    )
+    _put(
+        b,
+        "categories",
+        2,
+        {
+            "id_parent": 1,
+            "level_depth": 1,
+            "active": 1,
+            "id_shop_default": 1,
+            "is_root_category": 1,
+            "position": 0,
+            "name": _both("Home", "Accueil"),
+            "link_rewrite": _both("home", "accueil"),
+        },
+        now,
+    )
     for rid, name, width, height, kind in IMAGE_TYPES:
         flags = {k: 1 if k == kind else 0 for k in ("categories", "products", "manufacturers", "suppliers", "stores")}
         _put(b, "image_types", rid, {"name": name, "width": width, "height": height, **flags}, now)

@@ -53,13 +53,31 @@ class _DropTruncationNoise(logging.Filter):
 def _config(app: PrestaShopSandbox, host: str, port: int, log_level: str) -> uvicorn.Config:
     logging.getLogger("uvicorn.error").addFilter(_DropTruncationNoise())
     return uvicorn.Config(
-        app, host=host, port=port, http=_NoDelayH11, loop="asyncio", lifespan="off", log_level=log_level,
-        access_log=False, timeout_graceful_shutdown=1, server_header=False, date_header=True,
+        app,
+        host=host,
+        port=port,
+        http=_NoDelayH11,
+        loop="asyncio",
+        lifespan="off",
+        log_level=log_level,
+        access_log=False,
+        timeout_graceful_shutdown=1,
+        server_header=False,
+        date_header=True,
     )
 
 
-def serve(port: int, data_dir: Path, key: str, latency: float | None = None, *, host: str = "127.0.0.1",
-          workers: int = 4, timezone: str = "Europe/Paris", shop_name: str = "TestShop") -> None:
+def serve(
+    port: int,
+    data_dir: Path,
+    key: str,
+    latency: float | None = None,
+    *,
+    host: str = "127.0.0.1",
+    workers: int = 4,
+    timezone: str = "Europe/Paris",
+    shop_name: str = "TestShop",
+) -> None:
     """Run the sandbox in the foreground until interrupted (`courroie sandbox prestashop`).
 
     `latency` is in seconds (time of one product GET; None = realistic model, 0 = none); the CLI's
@@ -70,17 +88,26 @@ def serve(port: int, data_dir: Path, key: str, latency: float | None = None, *, 
 
 
 @contextmanager
-def run_in_thread(data_dir: Path, key: str, *, latency: float | None = 0.0, workers: int = 4,
-                  timezone: str = "Europe/Paris", shop_name: str = "TestShop", host: str = "127.0.0.1",
-                  port: int = 0, clock=None) -> Iterator[SandboxURL]:
+def run_in_thread(
+    data_dir: Path,
+    key: str,
+    *,
+    latency: float | None = 0.0,
+    workers: int = 4,
+    timezone: str = "Europe/Paris",
+    shop_name: str = "TestShop",
+    host: str = "127.0.0.1",
+    port: int = 0,
+    clock=None,
+) -> Iterator[SandboxURL]:
     """Serve on a free port in a background thread; yields the base URL (`url.control` for faults)."""
-    app = create_app(Path(data_dir), key, latency=latency, workers=workers, timezone=timezone,
-                     shop_name=shop_name, clock=clock)
+    app = create_app(
+        Path(data_dir), key, latency=latency, workers=workers, timezone=timezone, shop_name=shop_name, clock=clock
+    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     server = uvicorn.Server(_config(app, host, sock.getsockname()[1], "warning"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # not the main thread
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="ps-sandbox", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

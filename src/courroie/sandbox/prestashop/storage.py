@@ -117,13 +117,9 @@ class Store:
                     "INSERT OR REPLACE INTO records (resource, id, doc) VALUES (?, ?, ?)",
                     (resource, rid, json.dumps(record, ensure_ascii=False, separators=(",", ":"))),
                 )
-        cur.executemany(
-            "INSERT OR REPLACE INTO sequences (resource, next_id) VALUES (?, ?)", list(self._next.items())
-        )
+        cur.executemany("INSERT OR REPLACE INTO sequences (resource, next_id) VALUES (?, ?)", list(self._next.items()))
         for key in self._dirty_meta:
-            cur.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(self._meta[key]))
-            )
+            cur.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(self._meta[key])))
         for blob_id, blob in self._blob_writes.items():
             if blob is None:
                 cur.execute("DELETE FROM blobs WHERE id=?", (blob_id,))
@@ -152,7 +148,6 @@ class Store:
     def next_id(self, resource: str) -> int:
         table = self._tables.get(resource, {})
         return max(self._next.get(resource, 1), max(table, default=0) + 1)
-
 
     def set_next_id(self, resource: str, next_id: int) -> None:
         """Make the next created id `next_id` (seeding, and aligning ids with captured scenarios)."""

@@ -56,23 +56,50 @@ def place_order(b: Backend, payload: dict[str, Any], ctx: Ctx) -> dict[str, Any]
         customer = _customer(b, payload.get("customer") or {}, ctx)
         address = _address(b, customer, payload.get("address") or {}, ctx)
         carrier = str(payload.get("carrier_id") or 2)
-        cart = _write(b, "carts", {
-            "id_currency": str(b.settings.default_currency), "id_lang": customer.get("id_lang") or "1",
-            "id_customer": customer["id"], "id_address_delivery": address["id"], "id_address_invoice": address["id"],
-            "id_carrier": carrier, "id_shop": str(shop), "id_shop_group": "1",
-            "delivery_option": json.dumps({address["id"]: f"{carrier},"}),
-        }, ctx, associations={"cart_rows": [
-            {"id_product": i.product_id, "id_product_attribute": i.attr_id, "id_address_delivery": address["id"],
-             "quantity": str(i.quantity)} for i in items
-        ]})
+        cart = _write(
+            b,
+            "carts",
+            {
+                "id_currency": str(b.settings.default_currency),
+                "id_lang": customer.get("id_lang") or "1",
+                "id_customer": customer["id"],
+                "id_address_delivery": address["id"],
+                "id_address_invoice": address["id"],
+                "id_carrier": carrier,
+                "id_shop": str(shop),
+                "id_shop_group": "1",
+                "delivery_option": json.dumps({address["id"]: f"{carrier},"}),
+            },
+            ctx,
+            associations={
+                "cart_rows": [
+                    {
+                        "id_product": i.product_id,
+                        "id_product_attribute": i.attr_id,
+                        "id_address_delivery": address["id"],
+                        "quantity": str(i.quantity),
+                    }
+                    for i in items
+                ]
+            },
+        )
         total = cart_totals(b, cart, ctx).total_incl
         order = validate_cart(
-            b, cart["id"], total, ctx, module=payload.get("payment_module") or "ps_checkpayment",
-            payment=payload.get("payment") or "Payment by check", state=int(payload.get("state") or 2),
+            b,
+            cart["id"],
+            total,
+            ctx,
+            module=payload.get("payment_module") or "ps_checkpayment",
+            payment=payload.get("payment") or "Payment by check",
+            state=int(payload.get("state") or 2),
         )
     return {
-        "order_id": int(order["id"]), "reference": order["reference"], "current_state": int(order["current_state"]),
-        "total_paid": order["total_paid"], "cart_id": int(cart["id"]), "customer_id": int(customer["id"]),
+        "order_id": int(order["id"]),
+        "reference": order["reference"],
+        "current_state": int(order["current_state"]),
+        "total_paid": order["total_paid"],
+        "cart_id": int(cart["id"]),
+        "customer_id": int(customer["id"]),
         "address_id": int(address["id"]),
     }
 
@@ -85,8 +112,9 @@ def _resolve(b: Backend, line: dict[str, Any], shop: int) -> Item:
     combos = b.find("combinations", reference=reference) if reference else []
     if combos:
         return Item(combos[0]["id_product"], combos[0]["id"], quantity, reference)
-    products = [p for p in (b.find("products", reference=reference) if reference else [])
-                if shop in p.get("_shops", [shop])]
+    products = [
+        p for p in (b.find("products", reference=reference) if reference else []) if shop in p.get("_shops", [shop])
+    ]
     if not products:
         raise StorefrontError(404, {"error": f"no product with reference {reference!r}"})
     product = products[0]
@@ -102,16 +130,30 @@ def _check_stock(b: Backend, item: Item, shop: int) -> None:
     policy = row.get("out_of_stock", "2") if row else "2"
     if policy == "1" or (policy == "2" and b.settings.allow_backorders):
         return
-    raise StorefrontError(409, {
-        "error": "insufficient stock", "reference": item.reference, "product_id": int(item.product_id),
-        "combination_id": int(item.attr_id), "requested": item.quantity, "available": available,
-    })
+    raise StorefrontError(
+        409,
+        {
+            "error": "insufficient stock",
+            "reference": item.reference,
+            "product_id": int(item.product_id),
+            "combination_id": int(item.attr_id),
+            "requested": item.quantity,
+            "available": available,
+        },
+    )
 
 
-def _write(b: Backend, name: str, fields: dict[str, str], ctx: Ctx,
-           associations: dict[str, list[dict[str, str]]] | None = None, i18n: dict | None = None) -> dict:
-    parsed = ParsedEntity(fields={k: v for k, v in fields.items() if v is not None},
-                          i18n=i18n or {}, associations=associations or {})
+def _write(
+    b: Backend,
+    name: str,
+    fields: dict[str, str],
+    ctx: Ctx,
+    associations: dict[str, list[dict[str, str]]] | None = None,
+    i18n: dict | None = None,
+) -> dict:
+    parsed = ParsedEntity(
+        fields={k: v for k, v in fields.items() if v is not None}, i18n=i18n or {}, associations=associations or {}
+    )
     try:
         op = b.write("POST", name, parsed, ctx)
     except WebserviceError as error:
@@ -128,13 +170,24 @@ def _customer(b: Backend, data: dict[str, Any], ctx: Ctx) -> dict:
     for existing in b.find("customers", email=email):
         if existing.get("deleted") != "1":
             return existing
-    return _write(b, "customers", {
-        "email": email, "firstname": str(data.get("firstname") or "Jane"),
-        "lastname": str(data.get("lastname") or "Doe"), "passwd": str(data.get("password") or "storefront-pass"),
-        "id_default_group": str(b.settings.customer_group), "id_lang": str(data.get("id_lang") or 1),
-        "active": "1", "is_guest": "0", "newsletter": "0", "optin": "0",
-        "id_shop": str(ctx.shop),
-    }, ctx)
+    return _write(
+        b,
+        "customers",
+        {
+            "email": email,
+            "firstname": str(data.get("firstname") or "Jane"),
+            "lastname": str(data.get("lastname") or "Doe"),
+            "passwd": str(data.get("password") or "storefront-pass"),
+            "id_default_group": str(b.settings.customer_group),
+            "id_lang": str(data.get("id_lang") or 1),
+            "active": "1",
+            "is_guest": "0",
+            "newsletter": "0",
+            "optin": "0",
+            "id_shop": str(ctx.shop),
+        },
+        ctx,
+    )
 
 
 def _country_id(b: Backend, country: Any) -> str:
@@ -148,12 +201,17 @@ def _country_id(b: Backend, country: Any) -> str:
 
 def _address(b: Backend, customer: dict, data: dict[str, Any], ctx: Ctx) -> dict:
     fields = {
-        "id_customer": customer["id"], "id_country": _country_id(b, data.get("country") or data.get("id_country")),
-        "alias": str(data.get("alias") or "Home"), "lastname": str(data.get("lastname") or customer.get("lastname")),
+        "id_customer": customer["id"],
+        "id_country": _country_id(b, data.get("country") or data.get("id_country")),
+        "alias": str(data.get("alias") or "Home"),
+        "lastname": str(data.get("lastname") or customer.get("lastname")),
         "firstname": str(data.get("firstname") or customer.get("firstname")),
-        "address1": str(data.get("address1") or ""), "address2": str(data.get("address2") or ""),
-        "postcode": str(data.get("postcode") or ""), "city": str(data.get("city") or ""),
-        "phone": str(data.get("phone") or ""), "company": str(data.get("company") or ""),
+        "address1": str(data.get("address1") or ""),
+        "address2": str(data.get("address2") or ""),
+        "postcode": str(data.get("postcode") or ""),
+        "city": str(data.get("city") or ""),
+        "phone": str(data.get("phone") or ""),
+        "company": str(data.get("company") or ""),
     }
     for existing in b.find("addresses", id_customer=customer["id"]):
         same = all(existing.get(k) == fields[k] for k in ("id_country", "address1", "postcode", "city"))

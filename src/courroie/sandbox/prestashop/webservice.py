@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 from . import images
 from .backend import Backend, Ctx, WriteOp
 from .errors import EmptyAnswer, HtmlAnswer, RawAnswer, Redirect, WebserviceError
+from .formats import money
+from .pricing import product_price
 from .query import Query, apply_filters, apply_limit, apply_sort, check_query, closest, parse_query
 from .render import (
     Entity,
@@ -32,7 +34,7 @@ from .render import (
     xml_root_listing,
     xml_schema,
 )
-from .resources import ALL_RESOURCE_NAMES, REGISTRY, ResourceDef
+from .resources import ALL_RESOURCE_NAMES, DESCRIPTIONS, HAS_SCHEMA, REGISTRY, ResourceDef
 from .xmlinput import ParsedEntity, parse_entities
 
 PSWS_VERSION = "8.1.2"
@@ -68,6 +70,11 @@ class WSResult:
 
 
 # -- keys ---------------------------------------------------------------------------------------------
+@dataclass
+class KeyAccess:
+    shops: list[int] | None  # shops the key is associated with; None: every shop
+
+
 def request_key(req: WSRequest) -> str | None:
     auth = req.headers.get("authorization", "")
     if auth.lower().startswith("basic "):
@@ -91,11 +98,11 @@ class Webservice:
             key = request_key(req)
             if not key:
                 return self._html(401, "401 Unauthorized", extra=[("WWW-Authenticate", REALM)])
-            shops = self._key_shops(key)
-            if shops is False:
+            access = self._key_access(key)
+            if access is None:
                 return self._bad_key(key, json_out)
             with self.b.store.lock:
-                return self._dispatch(req, shops, json_out, started)
+                return self._dispatch(req, access.shops, json_out, started)
         except WebserviceError as error:
             return self._errors(error, json_out, started)
         except EmptyAnswer as empty:
@@ -103,23 +110,28 @@ class Webservice:
         except HtmlAnswer as html:
             return self._html(html.status, html.text)
         except RawAnswer as raw:
-            content_type = ("Content-Type", "application/json") if raw.json else ("Content-type", "text/xml;charset=utf-8")
+            content_type = (
+                ("Content-Type", "application/json") if raw.json else ("Content-type", "text/xml;charset=utf-8")
+            )
             return WSResult(raw.status, self._ws_headers(content_type, started), raw.body, kind="read")
         except Redirect as redirect:
-            headers = [("X-Powered-By", PHP_POWERED), ("Location", redirect.location),
-                       ("Content-type", "text/html; charset=utf-8")]
+            headers = [
+                ("X-Powered-By", PHP_POWERED),
+                ("Location", redirect.location),
+                ("Content-type", "text/html; charset=utf-8"),
+            ]
             return WSResult(302, headers, kind="error")
 
     def _wants_json(self, req: WSRequest) -> bool:
         wanted = req.param("output_format") or req.param("io_format") or req.headers.get("output-format") or ""
         return wanted.upper() == "JSON"
 
-    def _key_shops(self, key: str) -> list[int] | None | bool:
-        """Shops the key may use (None: all); False for an unknown key."""
+    def _key_access(self, key: str) -> KeyAccess | None:
+        """What an active key may use; None for an unknown or inactive key."""
         entry = (self.b.store.meta("ws_keys") or {}).get(key)
         if entry is None or not entry.get("active", True):
-            return False
-        return entry.get("shops")
+            return None
+        return KeyAccess(entry.get("shops"))
 
     # -- answers --------------------------------------------------------------------------------
     def _ws_headers(self, content_type: tuple[str, str] | None, started: float, version: str = PSWS_VERSION) -> list:
@@ -178,14 +190,20 @@ class Webservice:
         if query.languages:
             languages = [lang for lang in query.languages if lang in languages] or languages
         return Ctx(
-            base=f"{req.base_host}/api/", now=b.now(), shop=shop, shops=shops, explicit_shop=explicit,
-            languages=languages, query=query, sendemail=req.param("sendemail") == "1",
+            base=f"{req.base_host}/api/",
+            now=b.now(),
+            shop=shop,
+            shops=shops,
+            explicit_shop=explicit,
+            languages=languages,
+            query=query,
+            sendemail=req.param("sendemail") == "1",
         )
 
     def _front_redirect(self, req: WSRequest) -> Redirect:
         kept = [(k, v) for k, v in req.params if k not in ("id_shop", "id_group_shop", "ws_key")]
         resource = req.path.strip("/").split("/")[0]
-        return Redirect(f"{req.base_host}/?{urlencode(kept + [('url', resource)])}")
+        return Redirect(f"{req.base_host}/?{urlencode([*kept, ('url', resource)])}")
 
     def render_ctx(self, ctx: Ctx) -> RenderCtx:
         query = ctx.query
@@ -206,7 +224,7 @@ class Webservice:
             raise WebserviceError(405, [(23, f"Method {method} is not valid")])
         parts = [p for p in req.path.split("/") if p]
         if not parts:
-            return self._root(method, json_out, ctx, started)
+            return self._root(json_out, ctx, started)
         name = parts[0]
         if name == "images":
             return self._images(req, parts[1:], json_out, ctx, started)
@@ -219,7 +237,9 @@ class Webservice:
             raise WebserviceError(400, [(27, message)])
         res = REGISTRY.get(name)
         if res is None:  # a resource this sandbox does not model: an empty list
-            return self._ok(200, xml_document(f"<{name}>\n</{name}>\n") if not json_out else b"[]", json_out, started, "list")
+            return self._ok(
+                200, xml_document(f"<{name}>\n</{name}>\n") if not json_out else b"[]", json_out, started, "list"
+            )
         if method not in res.methods:
             raise WebserviceError(405, [(101, f"Method {method} is not allowed for the resource {name}")])
         rid = parts[1] if len(parts) > 1 else None
@@ -229,14 +249,16 @@ class Webservice:
             return self._delete(res, rid, ctx, started)
         return self._write(req, res, json_out, ctx, started)
 
-    def _root(self, method: str, json_out: bool, ctx: Ctx, started: float) -> WSResult:
+    def _root(self, json_out: bool, ctx: Ctx, started: float) -> WSResult:
         if json_out:  # WebserviceOutputJSON fails on the root listing in 8.1.2
             raise HtmlAnswer(500)
         body = xml_root_listing(self.render_ctx(ctx), self.b.settings.shop_name, _root_resources())
         return self._ok(200, body, False, started, "read")
 
     # -- reads ----------------------------------------------------------------------------------
-    def _read(self, req: WSRequest, res: ResourceDef, rid: str | None, json_out: bool, ctx: Ctx, started: float) -> WSResult:
+    def _read(
+        self, req: WSRequest, res: ResourceDef, rid: str | None, json_out: bool, ctx: Ctx, started: float
+    ) -> WSResult:
         rctx = self.render_ctx(ctx)
         schema = req.param("schema")
         if schema in ("blank", "synopsis"):
@@ -270,9 +292,15 @@ class Webservice:
         else:
             entities = [self.b.entity(res.name, r, ctx) for r in records]
             entities = apply_sort(apply_filters(entities, query), query)
-        return apply_limit(entities, query)
+        entities = apply_limit(entities, query)
+        if query.display == "full" and query.prices and res.name == "products":
+            for entity in entities:
+                entity.extra = self._virtual_prices(entity, ctx)
+        return entities
 
-    def _read_one(self, res: ResourceDef, rid: str, json_out: bool, ctx: Ctx, rctx: RenderCtx, started: float) -> WSResult:
+    def _read_one(
+        self, res: ResourceDef, rid: str, json_out: bool, ctx: Ctx, rctx: RenderCtx, started: float
+    ) -> WSResult:
         record = self.b.get(res.name, rid) if rid.isdigit() else None
         if record is None:
             raise EmptyAnswer(404)
@@ -296,18 +324,20 @@ class Webservice:
         return self._ok(200, body, json_out, started, f"one:{res.name}")
 
     def _virtual_prices(self, entity: Entity, ctx: Ctx) -> list[tuple[str, str]]:
-        from .formats import money
-        from .pricing import product_price
-
+        """`price[name][use_tax]=…&price[name][id_group]=…` adds computed `<name>` prices."""
         out = []
         for name, options in ctx.query.prices.items():
             combination = self.b.get("combinations", options.get("id_product_attribute"))
             price = product_price(
-                self.b, entity.values, combination, shop=ctx.shop,
+                self.b,
+                entity.values,
+                combination,
+                shop=ctx.shop,
                 country=int(options.get("id_country") or self.b.settings.default_country),
                 group=int(options.get("id_group") or self.b.settings.customer_group),
                 quantity=int(options.get("quantity") or 1),
-                use_reduction=options.get("use_reduction", "1") != "0", now=ctx.now,
+                use_reduction=options.get("use_reduction", "1") != "0",
+                now=ctx.now,
             )
             value = price.final_incl if options.get("use_tax", "1") != "0" else price.final_excl
             out.append((name, money(value)))
@@ -341,6 +371,7 @@ class Webservice:
         entity = self.b.entity(op.res.name, record, ctx)
         if op.method in ("POST", "PUT"):  # the answer shows the object built from the document
             entity.sent = item.sent()
+            entity.sent.pop("id", None)  # a POST ignores it; a PUT used it to find the object
         self.b.hook(op.res.name).echo(self.b, op, entity)
         return entity
 
@@ -387,6 +418,4 @@ class Webservice:
 
 
 def _root_resources() -> list[tuple[str, str, bool]]:
-    from .resources import DESCRIPTIONS, HAS_SCHEMA
-
     return [(name, DESCRIPTIONS[name], HAS_SCHEMA[name]) for name in ALL_RESOURCE_NAMES]

@@ -436,7 +436,7 @@ FIXED_PRODUCTS: tuple[_Fixed, ...] = (
     ),
 )  # fmt: skip
 
-MIN_PRODUCTS = 40  # the first round (one template of each family, the fixed products, a kit)
+MIN_PRODUCTS = 40  # ≥ the first round: one template per family, the fixed products, a kit (38 SKUs)
 
 _EAN_PREFIX = "3760999"  # GS1 France range; a made-up company prefix
 
@@ -460,10 +460,10 @@ def _cost(price: Decimal) -> Decimal:
 
 
 def _stock(rng: random.Random, low: int, high: int) -> dict[str, int]:
-    """Stock per warehouse: both ~62 %, Toulouse only ~12 %, Bordeaux only ~10 %, none ~16 %."""
+    """Stock per warehouse: both ~70 %, Toulouse only ~12 %, Bordeaux only ~10 %, none ~8 %."""
     draw = rng.random()
-    tls = rng.randint(low, high) if draw < 0.74 else 0
-    bdx = rng.randint(low, high) if draw < 0.62 or 0.74 <= draw < 0.84 else 0
+    tls = rng.randint(low, high) if draw < 0.82 else 0
+    bdx = rng.randint(low, high) if draw < 0.70 or 0.82 <= draw < 0.92 else 0
     return {"TLS": tls, "BDX": bdx}
 
 
@@ -502,7 +502,8 @@ class _Generator:
         features = rng.sample(family.features, 3)
         price = _price(rng, *family.price)
         weight = round(rng.uniform(*family.weight), 2)
-        choices = VARIANT_CHOICES.get(family.attribute_set or "", ((None, {}),))
+        no_variant: tuple[tuple[str | None, dict[str, str]], ...] = ((None, {}),)
+        choices = VARIANT_CHOICES.get(family.attribute_set or "", no_variant)
         count = rng.randint(min(2, len(choices)), len(choices))
         picked = choices[:count][:max_variants]
         variants = tuple(
@@ -636,4 +637,5 @@ def build_catalog(n_products: int, seed: int = RANDOM_SEED) -> Catalog:
             add(gen.kit())
         else:
             add(gen.family_product(family, n_products - count))
+    assert count == n_products, "the first round must fit in MIN_PRODUCTS"
     return Catalog(CATEGORIES, ATTRIBUTES, ATTRIBUTE_SETS, tuple(gen.products))

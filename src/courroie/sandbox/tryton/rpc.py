@@ -66,8 +66,11 @@ class Rpc:
         """What a warehouse worker does: assign, pick, note the tracking number, pack, done."""
         [sale] = self.sales(reference)
         shipments = sale["shipments"]
-        for button in ("assign_try", "pick"):
-            self.model("stock.shipment.out", button, shipments)
+        self.model("stock.shipment.out", "assign_try", shipments)
+        states = {row["state"] for row in self.search_read("stock.shipment.out", [("id", "in", shipments)], ["state"])}
+        if states != {"assigned"}:
+            raise RpcError(f"{reference}: not enough stock in the shipping warehouse to assign it")
+        self.model("stock.shipment.out", "pick", shipments)
         self.model("stock.shipment.out", "write", shipments, {"shipping_reference": tracking_number})
         for button in ("pack", "do"):
             self.model("stock.shipment.out", button, shipments)

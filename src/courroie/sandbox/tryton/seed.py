@@ -41,6 +41,10 @@ Data contract (the Tryton connector relies on it)
   price is set). ``cost_price`` is set on each product.product (55 % of the list price).
   Taxes: "TVA 20 %" (account.tax, rate 0.20) on most products, "TVA 10 %" on installation
   services, "TVA 5,5 %" on the book.
+- Descriptions: ``product.product.description`` (translatable) holds the long HTML description
+  (``<p>summary</p><ul><li>features</li></ul><p>Version : 24 V.</p>``). Tryton 8.2 has no
+  template description nor short-description field: the first ``<p>`` is a one-sentence summary
+  a shop can use as its short description. Pictures: ``product.image`` on the template (JPEG).
 - Types: goods (stockable), ``service`` (POSE-BAT, POSE-COU, MAINT-AN and the carriers' shipping
   products PORT-COLISSIMO, PORT-DPD), ``kit`` (``KIT-*``, product_kit ``components`` on the
   template, no own stock: Tryton computes it from the components). Products of the catalog are
@@ -63,15 +67,32 @@ Data contract (the Tryton connector relies on it)
   (no automatic promotion, so sale totals are plain list prices).
 - Fiscal years: the build year, the one before and the one after, monthly periods, invoice
   sequences; minimal French chart of accounts.
-- Sales created by the hub put the shop's order reference in ``sale.sale.reference``.
+- Sales created by the hub put the shop's order reference in ``sale.sale.reference``. Over RPC
+  (no ``on_change``) a sale line needs explicit ``unit``, ``unit_price`` and ``taxes``; quoting a
+  sale that has a ``carrier`` and ``shipment_cost_method = "order"`` adds the carrier's shipping
+  line. Confirming processes it at once (shipment from the sale's warehouse, draft invoice).
 
-Data shape for the default 240 SKUs (``build_catalog(240)``; deterministic, prefix-stable):
-see :func:`describe` and the README of the tests; the exact values come from :mod:`.catalog`.
+Data shape (``build_catalog(n)`` in :mod:`.catalog` is the source of truth: deterministic, seeded,
+and prefix-stable, so the first SKUs of a 10,000-SKU database are those of the 240-SKU one)
+---------------------------------------------------------------------------------------------
+For the default ``n = 240`` catalog SKUs:
+
+- 138 templates: 131 goods (incl. the book LIV-GUIDE), 3 services, 4 kits (KIT-100..KIT-130);
+  84 templates have an attribute set, 83 of them several variants (2 to 4); 55 have one product;
+- 240 catalog product.product + 2 carrier products (PORT-COLISSIMO, PORT-DPD) = 242;
+- 29 catalog categories (7 roots, 3 levels) + 3 accounting categories; 19 templates in 2 categories;
+- 6 attributes, 7 attribute sets; 218 EAN-13 identifiers;
+- stock (goods variants, 234): 161 in both warehouses, 29 in Toulouse only, 22 in Bordeaux only,
+  21 in none; 373 done moves. Anchors: MOT-BAT-400-24V TLS 4 / BDX 1, MOT-BAT-400-230V TLS 2 /
+  BDX 8, MOT-VER-300-24V none, MOT-ENT-500-230V Bordeaux only, MOT-GAR-600-800N has no EAN;
+- 135 pictures (``product.image``, one JPEG per non-service template among the first 300);
+- 10 customers (6 consumers, 4 professionals), 2 carriers, 3 payment journals, 2 price lists.
+
+For ``n = 10,000``: 5,495 templates (86 kits), 9,027 EANs, 16,134 stock moves, 297 pictures.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -158,7 +179,7 @@ def translate(model: str, records: Sequence[Record], values: Sequence[dict[str, 
 
 
 def ref(module: str, xml_id: str) -> int:
-    return Pool().get("ir.model.data").get_id(module, xml_id)
+    return int(Pool().get("ir.model.data").get_id(module, xml_id))
 
 
 # --------------------------------------------------------------------------- base: company & co
@@ -257,7 +278,7 @@ def _company(eur: Record, france: Record) -> Record:
 
 def _lang(code: str) -> int:
     (lang,) = Pool().get("ir.lang").search([("code", "=", code)])
-    return lang.id
+    return int(lang.id)
 
 
 def _user(company: Record) -> None:
@@ -330,7 +351,7 @@ def _accounting_categories(taxes: dict[str, Record], accounts: dict[str, Record]
 def accounting_category(tax: str) -> int:
     Category = Pool().get("product.category")
     (category,) = Category.search([("name", "=", _TAXES[tax][0]), ("accounting", "=", True)])
-    return category.id
+    return int(category.id)
 
 
 def _fiscal_years(company: Record, today: dt.date) -> None:
@@ -400,6 +421,8 @@ def _warehouses(company: Record) -> None:
         "storage_location": parts[2].id,
     }])  # fmt: skip
     Location.write(list(parts), {"parent": bordeaux.id})
+    User = pool.get("res.user")
+    User.write(User.search([("login", "=", contract.ADMIN_LOGIN)]), {"warehouse": toulouse.id})
 
 
 def warehouse_storage() -> dict[str, int]:

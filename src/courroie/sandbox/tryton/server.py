@@ -16,11 +16,13 @@ Two trytond 8.2 behaviours shape this class:
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -70,6 +72,7 @@ class TrytonServer:
         self.databases: list[str] = []
         self._warmups = itertools.count()
         self._client = httpx.Client(timeout=60)
+        self._application_keys: dict[str, str] = {}
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -95,17 +98,29 @@ class TrytonServer:
             path = _database_file(data_dir, name)
             if reset or not path.exists():
                 copy_database(template.path, path)
-        port = _free_port()
-        process = _spawn(data_dir, port)
-        server = cls(process, data_dir, port, template)
+        server = cls._serve(data_dir, template, timeout)
         try:
-            server._wait_ready(timeout)
             for name in databases:
                 server._warm(name)
         except BaseException:
             server.stop()
             raise
         return server
+
+    @classmethod
+    def _serve(cls, data_dir: Path, template: TemplateInfo, timeout: float, attempts: int = 3) -> TrytonServer:
+        """Spawn trytond on a free port; retry if another process took the port meanwhile."""
+        for attempt in range(attempts):
+            port = _free_port()
+            server = cls(_spawn(data_dir, port), data_dir, port, template)
+            try:
+                server._wait_ready(timeout)
+                return server
+            except RuntimeError:
+                server.stop()
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def stop(self, timeout: float = 10) -> None:
         self._client.close()
@@ -153,7 +168,7 @@ class TrytonServer:
             name=name,
             user=self.template.login,
             password=self.template.password,
-            application_key=self.template.application_key,
+            application_key=self._application_keys[name],
             company_id=self.template.company_id,
         )
 
@@ -174,7 +189,7 @@ class TrytonServer:
 
     @property
     def application_key(self) -> str:
-        return self.template.application_key
+        return self._application_keys[self.database]
 
     def rss_bytes(self) -> int:
         """Resident memory of the trytond process (Linux)."""
@@ -213,6 +228,7 @@ class TrytonServer:
                            [self.user, {"password": self.password}, "en"])  # fmt: skip
         if check.status_code != 200 or "error" in check.json():
             raise RuntimeError(f"cannot log into {name!r}: {check.status_code} {check.text[:500]}")
+        self._application_keys[name] = _application_key(_database_file(self.data_dir, name))
         self.databases.append(name)
 
     def _log_tail(self) -> str:
@@ -224,6 +240,22 @@ def _database_file(data_dir: Path, name: str) -> Path:
     if not _NAME.match(name):
         raise ValueError(f"invalid database name {name!r}")
     return data_dir / f"{name}.sqlite"
+
+
+def _application_key(path: Path) -> str:
+    """The admin's REST key as stored in the database (a kept demo database may predate the
+    current template)."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = connection.execute(
+            "SELECT a.key FROM res_user_application a JOIN res_user u ON u.id = a.user"
+            " WHERE u.login = ? AND a.application = 'rest' AND a.state = 'validated'"
+            " ORDER BY a.id LIMIT 1",
+            (contract.ADMIN_LOGIN,),
+        ).fetchone()
+    finally:
+        connection.close()
+    return str(row[0]) if row else ""
 
 
 def _free_port() -> int:
@@ -249,4 +281,14 @@ def _spawn(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "trytond.cli", "-c", str(config)]
     with (data_dir / "trytond.log").open("ab") as log:
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                stdin=subprocess.DEVNULL)  # fmt: skip
+                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)  # fmt: skip
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the thread that started us dies (no orphan servers
+    after a killed test run). Linux only; elsewhere the server must be stopped explicitly."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass

@@ -132,6 +132,7 @@ def ensure_template(
     meta = cache / f"{name}-{key}.json"
     with _locked(cache / f"{name}-{key}.lock"):
         if meta.exists():
+            os.utime(meta)  # "last used", for _prune
             return TemplateInfo.from_json(meta.read_text())
         base = None if not n_products else ensure_template(0, seed=seed, cache=cache, today=today)
         info = _build(cache, name, key, n_products, seed, today, base)
@@ -140,11 +141,12 @@ def ensure_template(
     return info
 
 
-def _prune(cache: Path, name: str, keep: str) -> None:
-    """Delete older builds of the same template (other keys) that nobody is building."""
+def _prune(cache: Path, name: str, keep: str, max_age: float = 86400) -> None:
+    """Delete builds of the same template under other keys, once unused for a day (a running
+    server may still copy from the one it started with) and if nobody is building them."""
     for meta in cache.glob(f"{name}-*.json"):
         key = meta.stem[len(name) + 1 :]
-        if key == keep:
+        if key == keep or time.time() - meta.stat().st_mtime < max_age:
             continue
         lock = cache / f"{name}-{key}.lock"
         with lock.open("w") as handle:
