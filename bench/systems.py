@@ -1,0 +1,126 @@
+"""The systems a benchmark runs against: a real Tryton seeded with N products, PrestaShop sandboxes at
+their realistic default latency, and a hub configured for them (the same path as `courroie`)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from courroie.config import load_config
+from courroie.engine.hub import Hub
+from courroie.sandbox.tryton import TrytonServer, ensure_template
+from courroie.sandbox.tryton.catalog import build_catalog
+
+CONFIG = """\
+store: sqlite:///{store}
+erp: {{type: tryton, url: "{erp_url}", database: bench, user: admin, password: "${{TRYTON_PASSWORD}}",
+      languages: [en, fr], warehouses: [TLS, BDX], sale_warehouse: TLS, carriers: {{"My carrier": Colissimo}}}}
+concurrency: {concurrency}
+shops:
+{shops}"""
+SHOP = """\
+  - {{name: {name}, type: prestashop, url: "{url}", key: "${{{variable}}}",
+     tax_rules_groups: {{"TVA 20 %": 1, "TVA 10 %": 2, "TVA 5,5 %": 3}}, stock: {{locations: [TLS, BDX]}}}}
+"""
+
+
+def skus_for(products: int) -> int:
+    """How many ERP articles (variants) the seed needs to hold at least ``products`` shop products."""
+    skus = products
+    while len(build_catalog(skus).products) < products:
+        skus += max(10, (products - len(build_catalog(skus).products)))
+    return skus
+
+
+class SandboxProcess:
+    """A PrestaShop sandbox in its own process (`courroie sandbox prestashop`), so that the hub being
+    measured does not share an interpreter with the shop it talks to."""
+
+    def __init__(self, data: Path, key: str, latency_ms: float | None) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "courroie", "sandbox", "prestashop", "--port", str(self.port),
+                   "--data", str(data), "--key", key]
+        if latency_ms is not None:
+            command += ["--latency-ms", str(latency_ms)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._wait()
+
+    def _wait(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/_sandbox/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("the PrestaShop sandbox did not start")
+
+    def stats(self) -> dict[str, int]:
+        return httpx.get(f"{self.url}/_sandbox/stats", timeout=10).json()
+
+    def reset_stats(self) -> None:
+        httpx.delete(f"{self.url}/_sandbox/stats", timeout=10)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@dataclass
+class Systems:
+    config: Path
+    shops: dict[str, SandboxProcess]
+    erp: TrytonServer
+
+    def hub(self, **kwargs) -> Hub:
+        return Hub.open(load_config(self.config), **kwargs)
+
+    def writes(self) -> int:
+        return sum(n for shop in self.shops.values() for name, n in shop.stats().items()
+                   if name.split(" ")[0] in ("POST", "PUT", "PATCH", "DELETE"))
+
+    def requests(self) -> int:
+        return sum(shop.stats().get("requests", 0) for shop in self.shops.values())
+
+    def reset_counters(self) -> None:
+        for shop in self.shops.values():
+            shop.reset_stats()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def systems(products: int, shops: int, *, concurrency: int = 4, latency_ms: float | None = None) -> Iterator[Systems]:
+    root = Path(tempfile.mkdtemp(prefix="courroie-bench-"))
+    template = ensure_template(skus_for(products))
+    with ExitStack() as stack:
+        erp = stack.enter_context(TrytonServer.start(root / "tryton", databases=["bench"], template=template))
+        urls = {}
+        for index in range(1, shops + 1):
+            key = f"{index:02d}".ljust(32, "K")
+            os.environ[f"BENCH_SHOP{index}_KEY"] = key
+            shop = SandboxProcess(root / f"shop{index}", key, latency_ms)
+            stack.callback(shop.stop)
+            urls[f"shop{index}"] = shop
+        os.environ["TRYTON_PASSWORD"] = erp.password
+        text = CONFIG.format(store=root / "hub.db", erp_url=erp.url.rstrip("/"), concurrency=concurrency,
+                             shops="".join(SHOP.format(name=name, url=shop.url, variable=f"BENCH_{name.upper()}_KEY")
+                                           for name, shop in urls.items()))
+        config = root / "courroie.yaml"
+        config.write_text(text)
+        yield Systems(config, urls, erp)
