@@ -155,7 +155,7 @@ async def test_stock_is_what_can_be_sold_per_warehouse(erp, tryton_catalog):
     await erp.client.login()
     calls = erp.stats.calls
     levels = {(level.sku, level.location): level.quantity for level in await erp.read_stock(WAREHOUSES)}
-    assert erp.stats.calls - calls <= 3                          # one read per warehouse (+ their ids)
+    assert erp.stats.calls - calls <= 4               # the SKUs, one read per warehouse, the warehouses' ids
 
     for product in tryton_catalog.products:
         for variant in product.variants:
@@ -168,6 +168,33 @@ async def test_stock_is_what_can_be_sold_per_warehouse(erp, tryton_catalog):
                         for code, quantity in product.components)
                 else:
                     assert (variant.code, warehouse) not in levels   # services have no stock
+
+
+async def test_a_planned_delivery_holds_stock_back_and_a_planned_reception_adds_nothing(erp, tryton_catalog):
+    delivered, received = [v.code for p in tryton_catalog.products if p.type == "goods" for v in p.variants
+                           if v.stock.get("TLS", 0) >= 5][-2:]
+    before = {sku: await available(erp, sku) for sku in (delivered, received)}
+    await plan_move(erp, delivered, 3, "TLS-STO", "customer", days=5)       # a sale shipping next week
+    await plan_move(erp, received, 50, "supplier", "TLS-STO", days=10)      # a purchase arriving later
+    assert await available(erp, delivered) == before[delivered] - 3
+    assert await available(erp, received) == before[received]
+
+
+async def plan_move(erp: TrytonErp, sku: str, quantity: int, source: str, destination: str, *, days: int) -> None:
+    """A draft stock move planned ``days`` ahead; locations by code, or by type for supplier/customer."""
+    client = erp.client
+
+    async def location(name: str) -> int:
+        field = "type" if name in ("supplier", "customer") else "code"
+        return (await client.search_read("stock.location", [(field, "=", name)], ["id"], limit=1))[0]["id"]
+
+    [product] = await client.search_read("product.product", [("code", "=", sku)], ["default_uom"])
+    [euro] = await client.search_read("currency.currency", [("code", "=", "EUR")], ["id"])
+    await client.create("stock.move", [{
+        "product": product["id"], "unit": product["default_uom"], "quantity": float(quantity),
+        "from_location": await location(source), "to_location": await location(destination),
+        "planned_date": dt.date.today() + dt.timedelta(days=days), "unit_price": Decimal("10"),
+        "currency": euro["id"]}])
 
 
 # --- orders ----------------------------------------------------------------------------------------------
@@ -252,17 +279,24 @@ async def test_an_unknown_sku_is_a_data_error_and_leaves_no_sale(erp):
     assert await erp.find_sale(order.erp_reference) is None
 
 
-async def test_a_sale_tryton_cannot_quote_is_not_left_behind(live_config, sku_in_toulouse):
-    erp = TrytonErp(reconfigured(live_config, sale_warehouse=None))
+async def test_a_sale_tryton_cannot_quote_is_not_left_behind(fresh_tryton_db, sku_in_toulouse):
+    config = TrytonConfig(url=fresh_tryton_db.url, database=fresh_tryton_db.name, user=fresh_tryton_db.user,
+                          password=fresh_tryton_db.password, warehouses=WAREHOUSES, sale_warehouse=None)
+    setup = TrytonErp(config)
+    await setup.client.execute("res.user", "set_preferences", {"warehouse": None})
+    await setup.aclose()
+    # Two warehouses, none named by the hub nor by the user: Tryton refuses the quotation, and the
+    # draft must not stay behind to be found by reference.
+    erp = TrytonErp(config)
     try:
         order = shop_order(sku_in_toulouse(1), 1, f"w.{uuid.uuid4().hex[:6]}@example.org")
         customer = await erp.save_customer(order.customer, None)
         address = await erp.ensure_address(customer, HOME)
-        # Tryton has two warehouses and none is named: it refuses the quotation, and the draft must
-        # not stay behind to be found by reference.
         with pytest.raises(DataError, match="(?i)warehouse"):
             await erp.create_sale(order, customer, address, address)
         assert await erp.find_sale(order.erp_reference) is None
+        assert not [r for r in await erp.check() if not r.ok and r.what != "warehouse of shop orders"]
+        assert not {r.what: r for r in await erp.check()}["warehouse of shop orders"].ok
     finally:
         await erp.aclose()
 

@@ -94,6 +94,13 @@ def test_writes_without_shop_apply_to_every_shop(app: PrestaShopSandbox, shop: S
         content=xml(f"<product><id>{product}</id><price>8</price></product>"),
     )
     assert shop.get_json(f"/products/{product}", id_shop=str(outlet))["product"]["price"] == "8.000000"
+    ws.patch(
+        f"/products/{product}",
+        params={"id_shop": "1"},
+        content=xml(f"<product><id>{product}</id><price>11</price></product>"),
+    )
+    prices = {s: shop.get_json(f"/products/{product}", id_shop=str(s))["product"]["price"] for s in (1, outlet)}
+    assert prices == {1: "11.000000", outlet: "8.000000"}  # a write in shop 1 stays in shop 1
     ws.patch(f"/products/{product}", content=xml(f"<product><id>{product}</id><price>12</price></product>"))
     for shop_id in ("1", str(outlet)):
         assert shop.get_json(f"/products/{product}", id_shop=shop_id)["product"]["price"] == "12.000000"

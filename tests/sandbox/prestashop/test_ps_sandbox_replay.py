@@ -152,3 +152,29 @@ def test_replay(replayer: Replayer, folder: str) -> None:
         if diffs and ex.name not in DATA_DEPENDENT and ex.name not in SIMPLIFIED:
             failures.append(f"{ex.name} ({ex.method} {ex.target}):\n    " + "\n    ".join(diffs[:10]))
     assert not failures, "\n".join(failures)
+
+
+BYTE_EXACT = [
+    "01-root-listing/001-root-xml",
+    "01-root-listing/006-root-wrong-key-401",
+    "01-root-listing/009-unknown-resource",
+    "02-resource-products/009-schema-blank-json",
+    "04c-errors/011-post-malformed-xml",
+    "04c-errors/014-post-product-missing-price",
+    "04c-errors/017-post-product-invalid-price",
+    *(f"{p.parent.name}/{p.stem}" for p in sorted(ps_captures.REFERENCE.glob("02-resource-*/00[12]-schema-*.http"))),
+]
+
+
+@pytest.fixture(scope="module")
+def fresh_shop(tmp_path_factory) -> Iterator[SandboxURL]:
+    with run_in_thread(tmp_path_factory.mktemp("fresh"), ps_replay.KEY, latency=0) as url:
+        yield url
+
+
+@pytest.mark.parametrize("name", BYTE_EXACT)
+def test_documents_are_byte_identical(fresh_shop: SandboxURL, name: str) -> None:
+    """Schemas, the root listing and error documents come out exactly as PrestaShop writes them."""
+    ex = ps_captures.find(name)
+    answer = ps_replay.send(fresh_shop, ex)
+    assert answer.body.replace(fresh_shop.encode(), ps_replay.CAPTURE_HOST.encode()) == ex.response.body

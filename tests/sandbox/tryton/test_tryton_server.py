@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from tryton_rpc import Rpc, RpcError
 
 from courroie.sandbox.tryton import ADMIN_LOGIN, WAREHOUSES
+from courroie.sandbox.tryton.rpc import Rpc, RpcError
 
 
 @pytest.fixture(scope="module")

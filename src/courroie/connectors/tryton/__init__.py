@@ -151,13 +151,20 @@ class TrytonErp:
                                fix="" if code in found else "fix `warehouses`/`sale_warehouse` or the code in Tryton")
                    for code in self.config.all_warehouses]
         if self.config.sale_warehouse is None:
-            several = len(await self.client.search_read("stock.location", [("type", "=", "warehouse")], ["id"],
-                                                        limit=2)) > 1
-            results.append(CheckResult("warehouse of shop orders", not several,
-                                       "Tryton has several warehouses" if several else "Tryton's only warehouse",
-                                       fix="set `sale_warehouse` to the code of the one shipping shop orders"
-                                       if several else ""))
+            results.append(await self._check_default_warehouse())
         return results
+
+    async def _check_default_warehouse(self) -> CheckResult:
+        """Without ``sale_warehouse``, Tryton's default: the user's warehouse, else the only one."""
+        what = "warehouse of shop orders"
+        if self.client.context.get("warehouse"):
+            return CheckResult(what, True, "the Tryton user's warehouse")
+        several = len(await self.client.search_read("stock.location", [("type", "=", "warehouse")], ["id"],
+                                                    limit=2)) > 1
+        if several:
+            return CheckResult(what, False, "Tryton has several warehouses and the user none",
+                               fix="set `sale_warehouse` to the code of the one shipping shop orders")
+        return CheckResult(what, True, "Tryton's only warehouse")
 
     async def _check_configured_products(self) -> list[CheckResult]:
         wanted = {setting: sku for setting, sku in (("shipping_product", self.config.shipping_product),
@@ -263,8 +270,23 @@ class TrytonErp:
     # --- stock ----------------------------------------------------------------------------------------
 
     async def read_stock(self, locations: Sequence[str]) -> list[StockLevel]:
-        """Available to sell per SKU and warehouse code: ``min(quantity, forecast_quantity)`` read with
-        ``locations=[warehouse]`` and ``stock_assign`` (see :func:`mapping.available_to_sell`)."""
+        """Available to sell per SKU and warehouse code: ``min(quantity, forecast_quantity)``.
+
+        Both are computed by Tryton from the stock moves of the warehouse and its children
+        (``locations=[warehouse]``), in one read per slice of products:
+
+        - ``quantity``, with ``stock_assign``: done moves up to today, plus outgoing moves already
+          assigned — on hand, net of reservations;
+        - ``forecast_quantity`` without ``stock_date_end`` (so up to ``date.max``): every move not
+          cancelled — also confirmed sales not yet reserved, but also receptions planned next month.
+
+        The smaller one never sells goods not received yet, and holds back every confirmed sale.
+        ``stock_date_end = today`` (Tryton's own web shop) would forget sales shipped after today
+        (lead times). Kits come out right: Tryton works out both fields from their components.
+        Limits: a planned reception masks a delivery planned before it (the forecast nets them
+        out); a draft move planned before today (a late shipment) is in neither figure until
+        Tryton's "reschedule" cron moves it to today.
+        """
         warehouses = await self._warehouses(locations, strict=True)
         domain = [*SELLABLE, ("type", "in", mapping.STOCKABLE_TYPES), ("code", "!=", None)]
         ids = await self.client.search_ids("product.product", domain)

@@ -217,12 +217,8 @@ def variant_from_row(row: Row, template_price: Decimal, schemas: Mapping[str, At
 # --- stock ---------------------------------------------------------------------------------------------
 
 def available_to_sell(row: Row) -> Decimal:
-    """What can still be promised, from one read with ``locations=[warehouse]`` and ``stock_assign``.
-
-    ``quantity`` is on hand today minus the moves already reserved (assigned); ``forecast_quantity``
-    (no ``stock_date_end``) adds every planned move, in and out, up to the end of time. The smaller
-    of the two holds back confirmed sales not yet reserved, without selling goods not yet received.
-    """
+    """What can still be promised: the smaller of on hand net of reservations (``quantity`` read
+    with ``stock_assign``) and the forecast up to the end of time (see ``TrytonErp.read_stock``)."""
     return decimal(min(row.get("quantity") or 0, row.get("forecast_quantity") or 0))
 
 

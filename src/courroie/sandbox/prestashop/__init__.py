@@ -1,11 +1,20 @@
 """A local server speaking the PrestaShop 8.1.2 webservice (`/api/...`), for demos, tests, benchmarks.
 
 Held against the captured exchanges in `reference/prestashop-8.1.2/` (never against the hub's
-PrestaShop connector, which must work unchanged against this sandbox and a real shop).
+PrestaShop connector, which must work unchanged against this sandbox and a real shop): the tests
+replay the captures and compare status, headers and documents value by value.
 
-    app = create_app(data_dir, key)                 # ASGI app; app.control for faults/outages
-    with run_in_thread(data_dir, key) as url: ...   # url == "http://127.0.0.1:PORT"
+    app = create_app(data_dir, key)                 # ASGI app; app.control: faults, outages, shops, keys
+    with run_in_thread(data_dir, key) as url: ...   # url == "http://127.0.0.1:PORT"; url.control
     serve(8080, data_dir, key)                      # foreground, for `courroie sandbox prestashop`
+
+Besides `/api`: `POST /storefront/orders` (a customer's order through cart + validation) and
+`/_sandbox/...` (faults, outages, latency, shops, keys, counters; local use, no authentication).
+
+Layout: `webservice` (routing, auth, shop context) → `backend` (generic read/write pipeline) with
+per-resource hooks in `catalog` and `orders`; `render` / `xmlinput` (documents), `query` (filters,
+sort, limit), `resources` + `_schema_data` (field definitions distilled from the captures),
+`pricing` (specific prices, taxes), `storage` (memory + SQLite), `latency`, `faults`, `seed`.
 """
 
 from .app import PrestaShopSandbox, SandboxControl, create_app

@@ -69,8 +69,13 @@ class WriteOp:
     new: Record
     old: Record | None
     ctx: Ctx
-    rid: int | None = None
+    rid: int | None = None  # set once saved
     warnings: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def saved_id(self) -> int:
+        assert self.rid is not None, "the object is not saved yet"
+        return self.rid
 
 
 class Hooks:
@@ -125,10 +130,11 @@ class Backend:
     def language_ids(self) -> list[str]:
         return [str(i) for i in self.store.ids("languages")]
 
-    def get(self, name: str, rid: int | str | None) -> Record | None:
+    def get(self, name: str, rid: object) -> Record | None:
+        """The record with this id (any id-ish value: "21", 21, None, "" …), or None."""
         try:
-            return self.store.get(name, int(rid)) if rid not in (None, "") else None
-        except (TypeError, ValueError):
+            return self.store.get(name, int(str(rid))) if rid not in (None, "") else None
+        except ValueError:
             return None
 
     def find(self, name: str, **criteria: object) -> list[Record]:

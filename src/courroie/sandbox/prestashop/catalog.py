@@ -89,7 +89,7 @@ def ensure_stock_row(b: Backend, product_id: object, attr_id: object, shop: int,
     )
 
 
-def recompute_product_row(b: Backend, product_id: object, shop: object) -> None:
+def recompute_product_row(b: Backend, product_id: object, shop: int | str) -> None:
     """The product row holds the sum of its combinations' rows (in the same shop)."""
     rows = stock_rows(b, product_id, int(shop))
     combos = [r for r in rows if str(r.get("id_product_attribute")) != "0"]
@@ -194,32 +194,39 @@ class ProductHooks(Hooks):
         op.new["indexed"] = "1" if op.new.get("active") == "1" else "0"
         written = PRODUCT_SHOP_FIELDS if op.method != "PATCH" else PRODUCT_SHOP_FIELDS & op.parsed.fields.keys()
         overrides = {k: dict(v) for k, v in (op.new.get("_shop_values") or {}).items()}
-        if op.ctx.explicit_shop and op.old is not None and op.ctx.shop != b.settings.default_shop:
-            for shop in op.ctx.shops:  # keep the default shop's values, file these under the shop
-                own = overrides.setdefault(str(shop), {})
-                for name in written:
-                    own[name] = op.new.get(name)
-                    op.new[name] = op.old.get(name)
-        else:
+        default = b.settings.default_shop
+        if not op.ctx.explicit_shop or op.old is None:  # all shops (or a new product): one shared value
             for own in overrides.values():
                 for name in written:
                     own.pop(name, None)
+        elif op.ctx.shop != default:  # keep the default shop's values, file these under the shop
+            own = overrides.setdefault(str(op.ctx.shop), {})
+            for name in written:
+                own[name] = op.new.get(name)
+                op.new[name] = op.old.get(name)
+        else:  # the default shop's own values: the other shops keep what they had
+            for shop in op.new.get("_shops", []):
+                if shop != default:
+                    own = overrides.setdefault(str(shop), {})
+                    for name in written:
+                        own.setdefault(name, op.old.get(name))
         op.new["_shop_values"] = {k: v for k, v in overrides.items() if v}
 
     def after_save(self, b: Backend, op: WriteOp) -> None:
         if op.method == "INTERNAL":
             return
-        record = b.store.get("products", op.rid)
+        pid = op.saved_id
+        record = b.store.table("products")[pid]
         shops = list(record.get("_shops", []))
         wanted = op.ctx.shops if (op.method == "POST" or op.ctx.explicit_shop) else []
         added = [s for s in wanted if s not in shops]
         if added:
-            b.store.put("products", op.rid, {**record, "_shops": shops + added})
+            b.store.put("products", pid, {**record, "_shops": shops + added})
         for shop in added:
-            ensure_stock_row(b, op.rid, 0, shop, op.ctx)
-            for combo in b.find("combinations", id_product=op.rid):
-                ensure_stock_row(b, op.rid, combo["id"], shop, op.ctx)
-            recompute_product_row(b, op.rid, shop)
+            ensure_stock_row(b, pid, 0, shop, op.ctx)
+            for combo in b.find("combinations", id_product=pid):
+                ensure_stock_row(b, pid, combo["id"], shop, op.ctx)
+            recompute_product_row(b, pid, shop)
 
     def before_delete(self, b: Backend, record: Record, ctx: Ctx) -> None:
         pid = record["id"]
@@ -280,7 +287,7 @@ class StockHooks(Hooks):
     def after_save(self, b: Backend, op: WriteOp) -> None:
         row = op.new
         if str(row.get("id_product_attribute")) != "0":
-            recompute_product_row(b, row.get("id_product"), row.get("id_shop"))
+            recompute_product_row(b, row.get("id_product"), row.get("id_shop") or b.settings.default_shop)
 
 
 # -- categories ---------------------------------------------------------------------------------------
@@ -322,8 +329,7 @@ class CategoryHooks(Hooks):
     def before_delete(self, b: Backend, record: Record, ctx: Ctx) -> None:
         for child in b.find("categories", id_parent=record["id"]):
             b.delete("categories", int(child["id"]), ctx)
-        for rid in b.store.ids("products"):
-            product = b.store.get("products", rid)
+        for rid, product in list(b.store.table("products").items()):
             cats = (product.get("associations") or {}).get("categories") or []
             kept = [c for c in cats if str(c.get("id")) != record["id"]]
             if len(kept) != len(cats):

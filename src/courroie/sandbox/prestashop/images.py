@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 from .backend import Backend, Ctx
 from .errors import EmptyAnswer, RawAnswer, WebserviceError
@@ -116,7 +117,7 @@ def upload(b: Backend, ctx: Ctx, product_id: int, files: list[Upload]) -> bytes:
         raise WebserviceError(404, [(66, "Product not found")])
     existing = product_images(b, product_id)
     position = max((int(i.get("position") or 0) for i in existing), default=0) + 1
-    record = {
+    record: dict[str, Any] = {
         "id_product": str(product_id),
         "position": str(position),
         "cover": "" if existing else "1",

@@ -118,7 +118,7 @@ def _round_lines(b: Backend, unit: Decimal, quantity: int) -> Decimal:
 def cart_totals(b: Backend, cart: Record, ctx: Ctx) -> CartTotals:
     shop = int(cart.get("id_shop") or b.settings.default_shop)
     address = b.get("addresses", cart.get("id_address_delivery"))
-    country = int(address.get("id_country")) if address else b.settings.default_country
+    country = int(address.get("id_country") or b.settings.default_country) if address else b.settings.default_country
     customer = b.get("customers", cart.get("id_customer"))
     group = (
         int(customer.get("id_default_group") or b.settings.customer_group) if customer else b.settings.customer_group

@@ -24,7 +24,7 @@ class Entity:
 
     res: ResourceDef
     values: dict[str, Any]
-    assocs: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    assocs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     extra: list[tuple[str, str]] = field(default_factory=list)  # virtual price fields
     sent: dict[str, Any] | None = None  # POST answers echo what the client sent
     record: dict[str, Any] | None = None  # the stored record (private keys included), not rendered

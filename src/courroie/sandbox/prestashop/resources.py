@@ -177,14 +177,14 @@ def _captured_associations(spec: dict) -> tuple[AssocDef, ...]:
 def _hand_fields(*specs: tuple[str, str, str]) -> tuple[FieldDef, ...]:
     fields = [FieldDef("id", storage="int", json="int")]
     for name, attrs, storage in specs:
-        fmt = _attr(attrs, "format")
+        fmt, max_size = _attr(attrs, "format"), _attr(attrs, "maxSize")
         fields.append(
             FieldDef(
                 name=name,
                 i18n=storage == "i18n",
                 synopsis_attrs=attrs,
                 fmt=fmt,
-                max_size=int(_attr(attrs, "maxSize")) if _attr(attrs, "maxSize") else None,
+                max_size=int(max_size) if max_size else None,
                 required=_attr(attrs, "required") == "true",
                 storage="str" if storage == "i18n" else storage,
                 json="int" if storage == "int" else "str",
@@ -327,15 +327,16 @@ BEHAVIOUR: dict[str, dict] = {
     "zones": {"class_name": "Zone"},
 }
 
-DESCRIPTIONS = {name: desc for name, desc, _ in ROOT_RESOURCES}
-HAS_SCHEMA = {name: has for name, _, has in ROOT_RESOURCES}
+DESCRIPTIONS: dict[str, str] = {str(name): str(desc) for name, desc, _ in ROOT_RESOURCES}
+HAS_SCHEMA: dict[str, bool] = {str(name): bool(has) for name, _, has in ROOT_RESOURCES}
 
 
 def _build(name: str) -> ResourceDef:
     behaviour = BEHAVIOUR[name]
+    node: str
     if name in CAPTURED:
         spec = CAPTURED[name]
-        node, fields, assocs = spec["node"], _captured_fields(spec), _captured_associations(spec)
+        node, fields, assocs = str(spec["node"]), _captured_fields(spec), _captured_associations(spec)
     else:
         node, fields = HAND_FIELDS[name]
         fields = tuple(FieldDef(**{**f.__dict__, "link": HAND_LINKS.get((name, f.name))}) for f in fields)
@@ -357,4 +358,4 @@ def _build(name: str) -> ResourceDef:
 
 
 REGISTRY: dict[str, ResourceDef] = {name: _build(name) for name in BEHAVIOUR}
-ALL_RESOURCE_NAMES: list[str] = [name for name, _, _ in ROOT_RESOURCES]
+ALL_RESOURCE_NAMES: list[str] = [str(name) for name, _, _ in ROOT_RESOURCES]

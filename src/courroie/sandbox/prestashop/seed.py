@@ -252,7 +252,7 @@ def _taxes(b: Backend, now: str) -> None:
 
 def _orders_setup(b: Backend, now: str) -> None:
     for rid, name, template, color, flags, module in ORDER_STATES:
-        logable, invoice, shipped, paid, delivery, send_email = flags
+        logable, invoice, shipped, paid, delivery, send_email = tuple(flags)
         _put(
             b,
             "order_states",

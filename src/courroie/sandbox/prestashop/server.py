@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import uvicorn
@@ -19,7 +21,7 @@ from .app import PrestaShopSandbox, SandboxControl, create_app
 class _NoDelayH11(H11Protocol):
     """Headers and body leave in two writes: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms."""
 
-    def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -98,11 +100,25 @@ def run_in_thread(
     shop_name: str = "TestShop",
     host: str = "127.0.0.1",
     port: int = 0,
-    clock=None,
+    clock: Callable[[], datetime] | None = None,
+    round_type: int = 2,
+    allow_backorders: bool = False,
 ) -> Iterator[SandboxURL]:
-    """Serve on a free port in a background thread; yields the base URL (`url.control` for faults)."""
+    """Serve on a free port (or `port`) in a background thread; yields the base URL.
+
+    Latency defaults to 0 here (tests); pass `latency=None` for the realistic model. The yielded
+    `SandboxURL` is a `str` with `.control` (faults, outages, shops, keys, counters) and `.app`.
+    """
     app = create_app(
-        Path(data_dir), key, latency=latency, workers=workers, timezone=timezone, shop_name=shop_name, clock=clock
+        Path(data_dir),
+        key,
+        latency=latency,
+        workers=workers,
+        timezone=timezone,
+        shop_name=shop_name,
+        clock=clock,
+        round_type=round_type,
+        allow_backorders=allow_backorders,
     )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -160,7 +160,7 @@ def _write(
         raise StorefrontError(422, {"error": error.errors[-1][1], "resource": name}) from None
     except HtmlAnswer as error:
         raise StorefrontError(500, {"error": error.text or "server error"}) from None
-    return b.store.get(name, op.rid) or op.new
+    return b.store.get(name, op.saved_id) or op.new
 
 
 def _customer(b: Backend, data: dict[str, Any], ctx: Ctx) -> dict:

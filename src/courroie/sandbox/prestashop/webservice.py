@@ -367,7 +367,7 @@ class Webservice:
         return self._ok(status, body, json_out, started, f"{req.method.lower()}:{res.name}", len(entities))
 
     def _answer_entity(self, op: WriteOp, item: ParsedEntity, ctx: Ctx) -> Entity:
-        record = self.b.store.get(op.res.name, op.rid) or op.new
+        record = self.b.store.get(op.res.name, op.saved_id) or op.new
         entity = self.b.entity(op.res.name, record, ctx)
         if op.method in ("POST", "PUT"):  # the answer shows the object built from the document
             entity.sent = item.sent()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,19 @@ def _decode(value: dict[str, Any]) -> Any:
     return value
 
 
+def _encode(value: Any) -> Any:
+    # The reverse, for parameters (unit prices, dates).
+    if isinstance(value, Decimal):
+        return {"__class__": "Decimal", "decimal": str(value)}
+    if isinstance(value, dt.datetime):
+        return {"__class__": "datetime", "year": value.year, "month": value.month, "day": value.day,
+                "hour": value.hour, "minute": value.minute, "second": value.second,
+                "microsecond": value.microsecond}  # fmt: skip
+    if isinstance(value, dt.date):
+        return {"__class__": "date", "year": value.year, "month": value.month, "day": value.day}
+    raise TypeError(f"cannot encode {type(value).__name__} for trytond")
+
+
 class RpcError(Exception):
     pass
 
@@ -38,12 +52,13 @@ class Rpc:
         self.context: dict[str, Any] = {}
 
     def call(self, method: str, *params: Any) -> Any:
-        response = self.client.post(self.endpoint, json={"id": 1, "method": method, "params": params})
+        body = json.dumps({"id": 1, "method": method, "params": params}, default=_encode)
+        response = self.client.post(self.endpoint, content=body, headers={"Content-Type": "application/json"})
         response.raise_for_status()
-        body = response.json(object_hook=_decode)
-        if "error" in body:
-            raise RpcError(body["error"])
-        return body["result"]
+        answer = response.json(object_hook=_decode)
+        if "error" in answer:
+            raise RpcError(answer["error"])
+        return answer["result"]
 
     def login(self, user: str, password: str) -> int:
         user_id, token, _ = self.call("common.db.login", user, {"password": password}, "en")

@@ -1,0 +1,1 @@
+"""Local systems for the demo and the tests: a PrestaShop webservice, a real Tryton server."""
