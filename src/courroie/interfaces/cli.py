@@ -13,6 +13,7 @@ from rich.table import Table
 from courroie.config import HubConfig, load_config
 from courroie.errors import ConfigError
 from courroie.interfaces.present import RichProgress, console, print_runs, when
+from courroie.sandbox.tryton.contract import DEFAULT_N_PRODUCTS
 from courroie.secrets import RedactingFilter
 
 app = typer.Typer(help="courroie: one ERP, many shops, kept in step.", no_args_is_help=True,
@@ -211,7 +212,8 @@ def sandbox_prestashop(port: Annotated[int, typer.Option()] = 8081,
 
 @app.command()
 def demo(workdir: Annotated[Path, typer.Option(help="Where the demo keeps its databases.")] = Path(".demo"),
-         products: Annotated[int, typer.Option(help="Products in the demo ERP.")] = 240) -> None:
+         articles: Annotated[int, typer.Option(help="Articles (SKUs) in the demo ERP.")] = DEFAULT_N_PRODUCTS,
+         ) -> None:
     """The whole job on embedded defaults: a real Tryton, two local shops, one hub."""
     from courroie.interfaces.demo import run_demo
-    run_demo(workdir, products=products, console=console)
+    run_demo(workdir, products=articles, console=console)

@@ -1,7 +1,6 @@
 """Captured exchanges with a real PrestaShop 8.1.2, replayed to the connector through ``httpx.MockTransport``.
 
-The ``.http`` files under ``captures/`` are copies of ``reference/prestashop-8.1.2`` (format in its
-README): request line, headers, body; status line, headers, the response body byte for byte.
+The ``.http`` files are read from ``../shared/reference/prestashop-8.1.2`` (format in its README): request line, headers, body; status line, headers, the response body byte for byte.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 from lxml import etree
 
-CAPTURES = Path(__file__).parent / "captures"
+from tests.reference import PRESTASHOP as CAPTURES
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 

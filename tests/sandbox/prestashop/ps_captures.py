@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REFERENCE = Path(os.environ.get("COURROIE_PS_REFERENCE", "/work/shared/reference/prestashop-8.1.2"))
+from tests.reference import PRESTASHOP as REFERENCE
 
 
 @dataclass

@@ -57,5 +57,5 @@ MODULES: Final = (
 
 # Bump when the seeded data changes shape: it is part of the template cache key.
 SEED_VERSION: Final = 1
-DEFAULT_N_PRODUCTS: Final = 240
+DEFAULT_N_PRODUCTS: Final = 380  # SKUs: 207 products, 135 of them with variants
 RANDOM_SEED: Final = 2026
