@@ -55,9 +55,3 @@ async def erp_for(fake_tryton: FakeTryton) -> AsyncIterator[Callable[..., Tryton
     for erp in erps:
         await erp.aclose()
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    # The real Tryton fixtures (tryton_db, tryton_catalog…) live in tests/fixtures/tryton.py. Until
-    # tests/conftest.py lists that plugin next to the PostgreSQL one, load it from here.
-    if not config.pluginmanager.has_plugin("tests.fixtures.tryton"):
-        config.pluginmanager.import_plugin("tests.fixtures.tryton")

@@ -62,7 +62,8 @@ async def test_create_sale_sends_explicit_prices_taxes_and_units_then_quotes(erp
 
 async def test_a_sale_tryton_refuses_to_quote_is_removed_again(erp_for, fake_tryton):
     answer_order_lookups(fake_tryton)
-    fake_tryton.on("model.sale.sale.quote", fault("UserError", ["To quote sale 30 you must set a warehouse.", "", None]))
+    refusal = fault("UserError", ["To quote sale 30 you must set a warehouse.", "", None])
+    fake_tryton.on("model.sale.sale.quote", refusal)
     fake_tryton.on("model.sale.sale.delete", None)
 
     with pytest.raises(DataError, match="warehouse"):
@@ -95,7 +96,8 @@ async def test_the_shop_carrier_is_mapped_to_a_tryton_carrier_whose_product_carr
     await erp_for(carriers={"DPD Predict": "DPD France"}).create_sale(shipped, "5", "6", "6")
 
     [search] = [c for c in fake_tryton.calls if c.method == "model.carrier.search_read"]
-    assert search.params[0] == ["OR", ["party.name", "ilike", "DPD France"], ["carrier_product.code", "=", "DPD France"]]
+    assert search.params[0] == ["OR", ["party.name", "ilike", "DPD France"],
+                                ["carrier_product.code", "=", "DPD France"]]
     [create] = [c for c in fake_tryton.calls if c.method == "model.sale.sale.create"]
     [values] = create.params[0]
     assert values["carrier"] == 2 and values["shipment_cost_method"] is None
@@ -196,7 +198,8 @@ async def test_check_reports_missing_modules_rights_and_warehouses(erp_for, fake
     assert results["login as 'admin'"].ok
     assert not results["model carrier"].ok and "'carrier'" in results["model carrier"].fix
     assert results["read product.product"].ok
-    assert not results["read/create/write sale.sale"].ok and "create, write" in results["read/create/write sale.sale"].detail
+    sales = results["read/create/write sale.sale"]
+    assert not sales.ok and "create, write" in sales.detail
     assert results["field product.template.weight"].ok
     assert not results["field stock.shipment.out.shipping_reference"].ok
     assert results["warehouse 'TLS'"].ok and not results["warehouse 'BDX'"].ok

@@ -163,7 +163,8 @@ def test_a_party_is_renamed_when_the_shop_says_so_but_a_business_keeps_its_name(
 
 def test_the_email_owner_is_found_trimmed_and_case_insensitively():
     rows = [{"id": 1, "value": "jeanne.martinez@example.org", "party": 2},
-            {"id": 2, "value": "JEANNE.MARTIN@EXAMPLE.ORG", "party": 9}, {"id": 3, "value": "jeanne.martin@example.org", "party": 5}]
+            {"id": 2, "value": "JEANNE.MARTIN@EXAMPLE.ORG", "party": 9},
+            {"id": 3, "value": "jeanne.martin@example.org", "party": 5}]
     assert mapping.email_owner(rows, CUSTOMER) == 5
     assert mapping.email_owner(rows[:1], CUSTOMER) is None
 
@@ -206,7 +207,8 @@ def order(**changes) -> Order:
     line = OrderLine(sku="MOT-24", name="Motor", quantity=Decimal(2), unit_price_tax_excl=Decimal("208.2500001"),
                      unit_price_tax_incl=Decimal("249.90"), total_tax_excl=Decimal("416.50"),
                      total_tax_incl=Decimal("499.80"))
-    values = dict(shop="ps1", external_id="41", reference="XKBKNABJK", placed_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+    values = dict(shop="ps1", external_id="41", reference="XKBKNABJK",
+                  placed_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
                   currency="EUR", customer=CUSTOMER, invoice_address=HOME, delivery_address=HOME, lines=(line,),
                   shipping_tax_excl=Decimal("9.90"), shipping_tax_incl=Decimal("11.88"),
                   total_tax_excl=Decimal("426.40"), total_tax_incl=Decimal("511.68"), carrier="Colissimo")

@@ -245,13 +245,13 @@ class TrytonErp:
         pages = await asyncio.gather(*(self.client.search_read_in(model, field, ids, [text],
                                                                   context=self._language(language))
                                        for language in others))
-        return {language: {row["id"]: row for row in rows} for language, rows in zip(others, pages)}
+        return {language: {row["id"]: row for row in rows} for language, rows in zip(others, pages, strict=True)}
 
     async def _in_languages(self, read: Callable[[dict[str, Any]], Awaitable[list[Row]]]) -> dict[str, dict[int, Row]]:
         """Run ``read(context)`` once per configured language: {language: {id: row}}."""
         languages = self.config.languages
         pages = await asyncio.gather(*(read(self._language(language)) for language in languages))
-        return {language: {row["id"]: row for row in rows} for language, rows in zip(languages, pages)}
+        return {language: {row["id"]: row for row in rows} for language, rows in zip(languages, pages, strict=True)}
 
     @staticmethod
     def _language(language: str) -> dict[str, Any]:
@@ -418,12 +418,12 @@ class TrytonErp:
                   "_parent_sale.sale_date": None}
 
         async def change(product: int | None) -> dict[str, Any]:
-            values = {"type": "line", "product": product, "quantity": 1.0, "unit": None, "taxes": [],
+            values: Row = {"type": "line", "product": product, "quantity": 1.0, "unit": None, "taxes": [],
                       "unit_price": None, "sale": -1, **parent}
             return await self.client.execute("sale.line", "on_change", values, ["product"]) or {}
 
         distinct = list(dict.fromkeys(products))
-        return dict(zip(distinct, await asyncio.gather(*(change(p) for p in distinct))))
+        return dict(zip(distinct, await asyncio.gather(*(change(p) for p in distinct)), strict=True))
 
     async def _sale_warehouse(self) -> int | None:
         code = self.config.sale_warehouse
@@ -469,7 +469,7 @@ class TrytonErp:
         return self._ids[(model, code)]
 
     async def _read_sale(self, sale: int) -> Row:
-        rows = await self.client.execute("sale.sale", "read", [sale], SALE_FIELDS)
+        rows: list[Row] = await self.client.execute("sale.sale", "read", [sale], SALE_FIELDS)
         return rows[0]
 
     async def _discard_draft(self, sale: int) -> None:

@@ -270,7 +270,9 @@ class TrytonClient:
                           order: Sequence[tuple[str, str]] | None = None,
                           context: Mapping[str, Any] | None = None) -> list[Row]:
         order_ = [list(o) for o in order] if order else None
-        return await self.execute(model, "search_read", domain, 0, limit, order_, list(fields), context=context)
+        rows: list[Row] = await self.execute(model, "search_read", domain, 0, limit, order_, list(fields),
+                                             context=context)
+        return rows
 
     async def search_ids(self, model: str, domain: Domain, *, context: Mapping[str, Any] | None = None) -> list[int]:
         return list(await self.execute(model, "search", domain, 0, None, [["id", "ASC"]], context=context))

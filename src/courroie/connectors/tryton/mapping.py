@@ -450,8 +450,8 @@ def sale_status(row: Row) -> SaleStatus | None:
     shipments = [s for s in related_list(row, "shipments") if s.get("state") != "cancelled"]
     sent = [s for s in shipments if s.get("state") in SHIPPED_STATES]
     all_sent = bool(sent) and len(sent) == len(shipments)
-    invoice_numbers = sorted((i["number"] for i in related_list(row, "invoices")
-                              if i.get("number") and i.get("state") != "cancelled"))
+    invoice_numbers = sorted(i["number"] for i in related_list(row, "invoices")
+                             if i.get("number") and i.get("state") != "cancelled")
     return SaleStatus(
         erp_key=key(row["id"]),
         state=SaleState.SHIPPED if all_sent else SaleState.ACCEPTED,
