@@ -56,6 +56,38 @@ def test_catalog_reaches_both_shops_then_a_second_pass_writes_nothing(env, tryto
     assert again["shop-a"]["counts"]["unchanged"] == runs["shop-a"]["counts"]["created"]
 
 
+def test_erp_changes_reach_the_shops_once_and_a_product_leaving_the_erp_is_deactivated(env, tryton_catalog):
+    erp = env.tryton()
+    product = next(p for p in tryton_catalog.products if p.type == "goods" and not p.attribute_set)
+    leaving = next(p for p in tryton_catalog.products             # Tryton refuses to retire goods in stock
+                   if p.type == "goods" and not any(q for v in p.variants for q in v.stock.values()))
+    [template] = erp.search_read("product.template", [("code", "=", product.code)], ["id", "list_price"])
+    category = erp.search_read("product.category", [("accounting", "=", False), ("parent", "=", None)], ["id"])[0]
+    [gone] = erp.search_read("product.template", [("code", "=", leaving.code)], ["id"])
+    erp.model("product.template", "write", [template["id"]], {"list_price": Decimal("123.4500")})
+    erp.model("product.category", "write", [category["id"]], {"name": "Renamed in the ERP"})
+    erp.model("product.template", "write", [gone["id"]], {"active": False})
+
+    runs = env.run("catalog")
+    for shop in env.shops:
+        counts = runs[shop]["counts"]
+        assert (counts["updated"], counts["deactivated"]) == (2, 1), counts
+        with env.ws(shop) as ws:
+            products = shop_products(env, shop)
+            shown = ws.get(f"/products/{products[product.code]['id']}").json()["product"]
+            assert Decimal(shown["price"]) == Decimal("123.45")
+            assert str(products[leaving.code]["active"]) == "0"
+    for url in env.shops.values():
+        url.control.reset_stats()
+    again = env.run("catalog")
+    assert all(writes(url) == 0 for url in env.shops.values())
+    assert again["shop-a"]["counts"].get("deactivated", 0) == 0
+    erp.model("product.template", "write", [gone["id"]], {"active": True})
+    back = env.run("catalog")
+    assert back["shop-a"]["counts"]["updated"] == 1                # back in the ERP: active again
+    assert str(shop_products(env, "shop-a")[leaving.code]["active"]) == "1"
+
+
 def test_stock_follows_each_shops_warehouses_then_a_second_pass_writes_nothing(env, tryton_catalog):
     runs = env.run("stock")
     assert runs["shop-a"]["status"] == runs["shop-b"]["status"] == "ok"

@@ -75,13 +75,16 @@ async def push_categories(run: FlowRun, shop: str, categories: list[Category]) -
             if category.parent_key and parent_id is None:
                 return                          # its parent was blocked: it waits with it
             sent = {"category": category.model_dump(mode="json"), "parent": parent_id}
-            binding = known.get(category.key)
-            created_or_updated = await write_record(
-                run, bindings, binding, f"category:{category.key}", sent,
-                create=lambda: connector.create_category(category, parent_id),
-                update=lambda b: connector.update_category(b.external_id, category, parent_id))
-            if created_or_updated:
-                ids[category.key] = str(created_or_updated)
+
+            async def update(binding: Binding) -> str:
+                await connector.update_category(binding.external_id, category, parent_id)
+                return binding.external_id
+
+            category_id = await write_record(
+                run, bindings, known.get(category.key), category.key, f"category:{category.key}", sent,
+                create=lambda: connector.create_category(category, parent_id), update=update)
+            if category_id:
+                ids[category.key] = str(category_id)
         await bounded(run, level, push)
     return ids
 
@@ -137,10 +140,10 @@ async def push_products(run: FlowRun, shop: str, products: list[Product], catego
         binding = await adopt(run, bindings, known.get(product.sku), product.sku,
                               lambda: connector.find_product(product.sku))
         ids = await write_record(
-            run, bindings, binding, record, sent,
+            run, bindings, binding, product.sku, record, sent,
             create=lambda: connector.create_product(product, shop_categories),
             update=lambda b: connector.update_product(_ids(b), product, shop_categories),
-            external_id=lambda result: result.product_id, extra=lambda result: {"variants": result.variant_ids})
+            external_id=lambda ids: ids.product_id, extra=lambda result: {"variants": result.variant_ids})
         if ids:
             variants.save_many([(sku, f"{ids.product_id}/{vid}", None, None) for sku, vid in ids.variant_ids.items()])
 
@@ -211,11 +214,11 @@ async def adopt(run: FlowRun, bindings: Bindings, binding: Binding | None, erp_k
     return bindings.get(erp_key)
 
 
-async def write_record(run: FlowRun, bindings: Bindings, binding: Binding | None, record: str, sent: dict, *,
-                       create: Callable[[], Awaitable], update: Callable[[Binding], Awaitable],
-                       external_id: Callable = lambda result: result, extra: Callable = lambda result: {}):
-    """Diff one record against its binding and create, update or skip it.
-    Returns the write's result; None when unchanged, blocked or in a dry run."""
+async def write_record(run: FlowRun, bindings: Bindings, binding: Binding | None, erp_key: str, record: str,
+                       sent: dict, *, create: Callable[[], Awaitable], update: Callable[[Binding], Awaitable],
+                       external_id: Callable = str, extra: Callable = lambda result: {}):
+    """Diff one record against its binding and create, update or skip it. ``create`` and ``update``
+    return where the record is in the shop. Returns that; None when unchanged, blocked or a dry run."""
     digest = fingerprint(sent)
     if binding and binding.external_id and binding.fingerprint == digest:
         run.count("unchanged")
@@ -225,21 +228,17 @@ async def write_record(run: FlowRun, bindings: Bindings, binding: Binding | None
         run.count(action)
         return None
     if action == "created":
-        bindings.intend(record_key(record))     # a crash after the create is found again by reference
+        bindings.intend(erp_key)                # a crash after the create is found again by reference
         result = await run.attempt(record, create, payload=_json(sent))
         failpoint("catalog.after_create")
     else:
         result = await run.attempt(record, lambda: update(binding), payload=_json(sent))
     if result is None:
         return None
-    bindings.save(record_key(record), str(external_id(result)), digest, {**extra(result)} or None)
+    bindings.save(erp_key, external_id(result), digest, extra(result) or None)
     run.unblock(record)
-    run.record(action, record, details={"external_id": str(external_id(result))})
+    run.record(action, record, details={"external_id": external_id(result)})
     return result
-
-
-def record_key(record: str) -> str:
-    return record.removeprefix("category:")
 
 
 def _ids(binding: Binding) -> ShopProductIds:

@@ -191,7 +191,9 @@ def product_from_rows(template: Row, variants: Sequence[Row], *, names: Translat
         sku=template.get("code") or coded[0]["code"],
         name=names,
         description=html_translations(descriptions),
-        category_keys=tuple(key(c) for c in template.get("categories") or ()),
+        # Tryton lists a template's categories in the categories' own order (by name): sort them by id
+        # so that renaming a category does not look like a change of every product in it.
+        category_keys=tuple(key(c) for c in sorted(template.get("categories") or ())),
         price=Money(amount=price, currency=currency),
         tax_group=related(template, "account_category").get("name"),
         ean13=single.ean13 if single else None,
