@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.flows.conftest import Env, writes
+from tests.fixtures.hub import Env, writes
 
 pytestmark = [pytest.mark.slow, pytest.mark.tryton]
 

@@ -108,7 +108,12 @@ async def import_order(hub, order: Order):
         failpoint("orders.before_create_sale")
         sale = await erp.create_sale(order, customer, invoice, delivery)
         failpoint("orders.after_create_sale")
-    check_totals(order, sale)
+    try:
+        check_totals(order, sale)
+    except DataError:
+        if not sale.confirmed:
+            await erp.discard_sale(sale.key)   # a retry after the fix creates it afresh
+        raise
     if not sale.confirmed:
         await erp.confirm_sale(sale.key)
         failpoint("orders.after_confirm_sale")

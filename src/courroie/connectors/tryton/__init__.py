@@ -472,6 +472,15 @@ class TrytonErp:
         rows: list[Row] = await self.client.execute("sale.sale", "read", [sale], SALE_FIELDS)
         return rows[0]
 
+    async def discard_sale(self, key: str) -> None:
+        sale = self._id(key, "sale")
+        state = (await self._read_sale(sale))["state"]
+        if state not in ("draft", "quotation"):
+            raise DataError(f"sale {key} is {state}: only a draft or a quotation can be discarded")
+        if state == "quotation":
+            await self.client.button("sale.sale", "draft", [sale])
+        await self.client.execute("sale.sale", "delete", [sale])
+
     async def _discard_draft(self, sale: int) -> None:
         try:
             await self.client.execute("sale.sale", "delete", [sale])
