@@ -17,22 +17,10 @@ from pathlib import Path
 import httpx
 
 from courroie.config import load_config
+from courroie.sandbox.config import SandboxShop, write_sandbox_config
 from courroie.engine.hub import Hub
 from courroie.sandbox.tryton import TrytonServer, ensure_template
 from courroie.sandbox.tryton.catalog import build_catalog
-
-CONFIG = """\
-store: sqlite:///{store}
-erp: {{type: tryton, url: "{erp_url}", database: bench, user: admin, password: "${{TRYTON_PASSWORD}}",
-      languages: [en, fr], warehouses: [TLS, BDX], sale_warehouse: TLS, carriers: {{"My carrier": Colissimo}}}}
-concurrency: {concurrency}
-shops:
-{shops}"""
-SHOP = """\
-  - {{name: {name}, type: prestashop, url: "{url}", key: "${{{variable}}}",
-     tax_rules_groups: {{"TVA 20 %": 1, "TVA 10 %": 2, "TVA 5,5 %": 3}}, stock: {{locations: [TLS, BDX]}}}}
-"""
-
 
 def skus_for(products: int) -> int:
     """How many ERP articles (variants) the seed needs to hold at least ``products`` shop products."""
@@ -118,9 +106,7 @@ def systems(products: int, shops: int, *, concurrency: int = 4, latency_ms: floa
             stack.callback(shop.stop)
             urls[f"shop{index}"] = shop
         os.environ["TRYTON_PASSWORD"] = erp.password
-        text = CONFIG.format(store=root / "hub.db", erp_url=erp.url.rstrip("/"), concurrency=concurrency,
-                             shops="".join(SHOP.format(name=name, url=shop.url, variable=f"BENCH_{name.upper()}_KEY")
-                                           for name, shop in urls.items()))
-        config = root / "courroie.yaml"
-        config.write_text(text)
+        config = write_sandbox_config(
+            root / "courroie.yaml", store=root / "hub.db", erp_url=erp.url, database="bench", concurrency=concurrency,
+            shops={name: SandboxShop(shop.url, f"BENCH_{name.upper()}_KEY", ("TLS", "BDX")) for name, shop in urls.items()})
         yield Systems(config, urls, erp)

@@ -25,37 +25,13 @@ from courroie.config import load_config
 from courroie.engine.hub import Hub
 from courroie.interfaces.operations import run_flow, status_report
 from courroie.interfaces.present import RichProgress, print_runs
+from courroie.sandbox.config import SandboxShop, write_sandbox_config
 from courroie.sandbox.prestashop import SandboxURL, run_in_thread
 from courroie.sandbox.tryton import TrytonServer, ensure_template
 from courroie.sandbox.tryton.rpc import Rpc
 
 SHOPS = {"portails": ["TLS", "BDX"], "garages": ["BDX"]}
 DATABASE = "courroie_demo"
-
-CONFIG = """\
-# Written by `courroie demo`: a real Tryton and two local PrestaShop shops.
-store: sqlite:///{store}
-erp:
-  type: tryton
-  url: {erp_url}
-  database: {database}
-  user: admin
-  password: ${{TRYTON_PASSWORD}}
-  languages: [en, fr]
-  warehouses: [TLS, BDX]
-  sale_warehouse: TLS
-  carriers: {{"My carrier": Colissimo}}     # shop carrier name → Tryton carrier
-shops:
-{shops}"""
-
-SHOP = """\
-  - name: {name}
-    type: prestashop
-    url: {url}
-    key: ${{{variable}}}
-    tax_rules_groups: {{"TVA 20 %": 1, "TVA 10 %": 2, "TVA 5,5 %": 3}}
-    stock: {{locations: [{locations}]}}
-"""
 
 CUSTOMERS = [
     ("ana.lopez@example.com", "Ana", "López", "12 rue des Lilas", "31000", "Toulouse"),
@@ -141,12 +117,9 @@ def _variable(name: str) -> str:
 def _write_config(workdir: Path, erp: TrytonServer, shops: dict[str, SandboxURL]) -> Path:
     os.environ["TRYTON_PASSWORD"] = erp.password
     (workdir / "hub.db").unlink(missing_ok=True)
-    text = CONFIG.format(store=workdir / "hub.db", erp_url=erp.url.rstrip("/"), database=DATABASE, shops="".join(
-        SHOP.format(name=name, url=url, variable=_variable(name), locations=", ".join(SHOPS[name]))
-        for name, url in shops.items()))
-    path = workdir / "courroie.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_sandbox_config(
+        workdir / "courroie.yaml", store=workdir / "hub.db", erp_url=erp.url, database=DATABASE,
+        shops={name: SandboxShop(url, _variable(name), tuple(SHOPS[name])) for name, url in shops.items()})
 
 
 def _rpc(erp: TrytonServer) -> Rpc:
