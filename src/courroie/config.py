@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from courroie import secrets
+from courroie.connectors.protocols import PRODUCT_FIELDS
 from courroie.errors import ConfigError
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -65,11 +66,53 @@ class OrderSettings(Settings):
     overlap: Seconds = 600                # look-back window of the order cursor
 
 
+Ownership = Literal["always", "on_create", "never"]
+
+# Who owns each product field once the product exists in a shop: the ERP (``always``), the merchant after
+# the ERP seeded it (``on_create``: descriptions are enriched in the shop), or the merchant alone (``never``).
+DEFAULT_OWNERSHIP: dict[str, Ownership] = {field: "always" for field in PRODUCT_FIELDS} | {
+    "description": "on_create", "short_description": "on_create", "images": "always", "documents": "always"}
+
+
+class AssortmentSettings(Settings):
+    """Which ERP products a shop sells. Categories are named by ERP key or name and include their
+    sub-categories; every list left empty selects everything."""
+
+    categories: list[str] = Field(default_factory=list)
+    exclude_categories: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    skus: list[str] = Field(default_factory=list)
+    exclude_skus: list[str] = Field(default_factory=list)
+
+
+class CatalogSettings(Settings):
+    assortment: AssortmentSettings = AssortmentSettings()
+    # ERP category (key or name) → shop category id it is merged into, or null to leave it out of the shop.
+    category_map: dict[str, str | None] = Field(default_factory=dict)
+    on_leave: Literal["deactivate", "delete"] = "deactivate"   # a product leaving the ERP or the assortment
+    # Per-SKU overrides of canonical fields for this shop only, e.g. {"MOT-1": {"name": {"fr": "…"}}}.
+    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class PriceSettings(Settings):
+    base: str | None = None               # ERP price list giving this shop's base price; None = list price
+    lists: list[str] = Field(default_factory=list)   # ERP price lists published as customer-group prices
+    promotions: bool = True               # publish ERP campaigns and coupons
+
+
 class ShopSettings(Settings):
     """What the hub decides for a shop; the connector's own keys (url, key…) sit beside these."""
 
     stock: StockSettings = StockSettings()
     orders: OrderSettings = OrderSettings()
+    catalog: CatalogSettings = CatalogSettings()
+    prices: PriceSettings = PriceSettings()
+    ownership: dict[str, Ownership] = Field(default_factory=dict)
+
+    @field_validator("ownership")
+    @classmethod
+    def _known_fields(cls, ownership: dict[str, Ownership]) -> dict[str, Ownership]:
+        return _check_fields(ownership)
 
 
 class ShopEntry(BaseModel):
@@ -94,6 +137,15 @@ class HubConfig(BaseModel):
     shops: list[ShopEntry]
     flows: FlowsConfig = FlowsConfig()
     concurrency: int = 4
+    ownership: dict[str, Ownership] = Field(default_factory=dict)   # defaults for every shop
+
+    @field_validator("ownership")
+    @classmethod
+    def _known_fields(cls, ownership: dict[str, Ownership]) -> dict[str, Ownership]:
+        return _check_fields(ownership)
+
+    def ownership_of(self, shop: str) -> dict[str, Ownership]:
+        return DEFAULT_OWNERSHIP | self.ownership | self.shop(shop).hub.ownership
 
     def shop(self, name: str) -> ShopEntry:
         for shop in self.shops:
@@ -111,8 +163,15 @@ class HubConfig(BaseModel):
         return shops
 
 
+def _check_fields(ownership: dict[str, Ownership]) -> dict[str, Ownership]:
+    unknown = set(ownership) - PRODUCT_FIELDS
+    if unknown:
+        raise ValueError(f"unknown product field {sorted(unknown)[0]!r}; fields: {', '.join(sorted(PRODUCT_FIELDS))}")
+    return ownership
+
+
 HUB_SHOP_KEYS = set(ShopSettings.model_fields)
-TOP_KEYS = {"store", "erp", "shops", "flows", "concurrency"}
+TOP_KEYS = {"store", "erp", "shops", "flows", "concurrency", "ownership"}
 
 
 def load_config(path: Path | str, environ: dict[str, str] | None = None) -> HubConfig:
@@ -152,7 +211,7 @@ def _build(path: Path, document: CommentedMap, environ: dict[str, str]) -> HubCo
         connector = where.validate(SHOPS[kind].config, own, loc)
         shops.append(ShopEntry(name=connector.name, type=kind, hub=where.validate(ShopSettings, hub, loc),
                                connector=connector))
-    top = {k: v for k, v in data.items() if k in ("store", "flows", "concurrency")}
+    top = {k: v for k, v in data.items() if k in ("store", "flows", "concurrency", "ownership")}
     top.setdefault("store", "sqlite:///var/courroie.db")
     return where.validate(HubConfig, {**top, "path": path, "erp": erp, "shops": shops}, ())
 

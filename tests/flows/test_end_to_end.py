@@ -71,7 +71,10 @@ def test_erp_changes_reach_the_shops_once_and_a_product_leaving_the_erp_is_deact
     runs = env.run("catalog")
     for shop in env.shops:
         counts = runs[shop]["counts"]
-        assert (counts["updated"], counts["deactivated"]) == (2, 1), counts
+        assert (counts["updated"], counts["deactivated"]) == (1, 1), counts     # the category; the price is not its own
+    prices = env.run("prices")
+    for shop in env.shops:
+        assert prices[shop]["counts"]["updated"] == 1, prices[shop]["counts"]
         with env.ws(shop) as ws:
             products = shop_products(env, shop)
             shown = ws.get(f"/products/{products[product.code]['id']}").json()["product"]
@@ -80,6 +83,7 @@ def test_erp_changes_reach_the_shops_once_and_a_product_leaving_the_erp_is_deact
     for url in env.shops.values():
         url.control.reset_stats()
     again = env.run("catalog")
+    env.run("prices")
     assert all(writes(url) == 0 for url in env.shops.values())
     assert again["shop-a"]["counts"].get("deactivated", 0) == 0
     erp.model("product.template", "write", [gone["id"]], {"active": True})

@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Protocol
 
 from courroie.model import (
-    Address, Category, Customer, IncomingOrder, Order, Product, SaleState, SaleStatus, StockLevel,
+    Address, Category, Customer, FileRef, IncomingOrder, Order, PriceRule, Product, Promotion, SaleState,
+    SaleStatus, StockLevel,
 )
 
 
@@ -49,6 +50,18 @@ class ErpConnector(Protocol):
     async def read_products(self) -> list[Product]: ...
     async def read_stock(self, locations: Sequence[str]) -> list[StockLevel]:
         """Available-to-sell quantity of every article at each named location (forecast, net of reservations)."""
+        ...
+    async def read_file(self, key: str) -> bytes:
+        """The bytes of an image or document named by a ``FileRef``."""
+        ...
+
+    # --- prices (the ERP is master)
+    async def read_price_rules(self, price_lists: Sequence[str]) -> list[PriceRule]:
+        """Every price of the named price lists that differs from the base price, per SKU: customer-group
+        prices, quantity tiers, dated promotional prices, currencies and countries where the ERP has them."""
+        ...
+    async def read_promotions(self) -> list[Promotion]:
+        """Campaigns (a reduction on a selection for a period, with or without a coupon code)."""
         ...
 
     # --- orders (the shop is master)
@@ -101,6 +114,23 @@ class StatusUpdate:
     tracking_number: str | None = None
 
 
+@dataclass(frozen=True)
+class PackItem:
+    """A kit component as the shop knows it."""
+
+    product_id: str
+    variant_id: str
+    quantity: int
+
+
+# Fields of a product the hub may write, for field ownership (``always`` / ``on_create`` / ``never``).
+# Images and documents are written by their own calls; the others by create/update_product.
+PRODUCT_FIELDS = frozenset({
+    "name", "description", "short_description", "categories", "price", "tax_group", "ean13", "weight",
+    "dimensions", "manufacturer", "features", "active", "variants", "pack", "extra", "images", "documents",
+})
+
+
 class ShopConnector(Protocol):
     name: str
 
@@ -109,13 +139,32 @@ class ShopConnector(Protocol):
     # --- catalog
     async def create_category(self, category: Category, parent_id: str | None) -> str: ...
     async def update_category(self, category_id: str, category: Category, parent_id: str | None) -> None: ...
-    async def create_product(self, product: Product, category_ids: Sequence[str]) -> ShopProductIds: ...
-    async def update_product(self, ids: ShopProductIds, product: Product,
-                             category_ids: Sequence[str]) -> ShopProductIds: ...
+    async def create_product(self, product: Product, category_ids: Sequence[str], *,
+                             pack: Sequence[PackItem] = ()) -> ShopProductIds: ...
+    async def update_product(self, ids: ShopProductIds, product: Product, category_ids: Sequence[str], *,
+                             pack: Sequence[PackItem] = (), fields: frozenset[str] = PRODUCT_FIELDS) -> ShopProductIds:
+        """Write only ``fields`` (the ones the ERP owns in this shop); the others stay as the merchant left them."""
+        ...
     async def find_product(self, sku: str) -> ShopProductIds | None:
         """The product whose reference is ``sku``, if the shop has one (to recover an interrupted create)."""
         ...
     async def deactivate_product(self, product_id: str) -> None: ...
+    async def delete_product(self, product_id: str) -> None: ...
+
+    # --- images and documents: the hub adds and removes its own files only, never the merchant's
+    async def upload_image(self, product_id: str, image: FileRef, content: bytes, *, cover: bool) -> str: ...
+    async def delete_image(self, product_id: str, image_id: str) -> None: ...
+    async def upload_document(self, product_id: str, document: FileRef, content: bytes) -> str: ...
+    async def delete_document(self, document_id: str) -> None: ...
+
+    # --- prices: the hub adds and removes its own price rules only
+    async def create_price_rule(self, ids: ShopProductIds, rule: PriceRule) -> str: ...
+    async def delete_price_rule(self, rule_id: str) -> None: ...
+    async def create_promotion(self, promotion: Promotion, *, product_ids: Sequence[str],
+                               category_ids: Sequence[str]) -> str:
+        """A catalog-wide price rule, or a cart rule when it has a coupon code; returns its id."""
+        ...
+    async def delete_promotion(self, promotion_id: str) -> None: ...
 
     # --- stock
     async def write_stock(self, updates: Sequence[StockUpdate]) -> None:

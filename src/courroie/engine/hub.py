@@ -32,6 +32,7 @@ class Hub:
         # Order imports from all shops go to the ERP one at a time: two shops selling to one new
         # customer at once must not create that customer twice.
         self.erp_orders = asyncio.Lock()
+        self.flow_runs: list = []           # the runs made through this hub, newest last (plans read them)
         self.journal = Journal(self.store)
         self.blocked = BlockedList(self.store)
         self.inbox = Inbox(self.store)

@@ -51,6 +51,7 @@ class FlowRun:
     run_id: int | None = None
     counts: Counter = field(default_factory=Counter)
     blocked_reasons: dict[str, str] = field(default_factory=dict)
+    planned: list[dict] = field(default_factory=list)      # what a dry run would do, record by record
     status: str = "running"
     message: str = ""
 
@@ -130,6 +131,7 @@ class FlowRun:
 async def flow_run(hub: Any, flow: str, connection: str, *, dry_run: bool = False) -> AsyncIterator[FlowRun]:
     run = FlowRun(hub, flow, connection, dry_run=dry_run)
     run.run_id = hub.runs.start(flow, connection, dry_run=dry_run)
+    hub.flow_runs.append(run)
     try:
         yield run
     except ConnectionFailure as error:

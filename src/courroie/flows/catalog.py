@@ -1,29 +1,32 @@
-"""Catalog, ERP → every shop: categories first (parents before children), then products and their
-variants, then products that left the ERP are deactivated (never deleted).
+"""Catalog, ERP → every shop.
 
 read   the ERP's categories and products, once for all shops
-map    each record into what this shop should hold (category ids resolved through bindings)
+map    for each shop: its assortment, its category mapping, its overrides, and the fields the ERP owns there
 diff   against the fingerprint of what the shop last received: unchanged records cost nothing
-write  creates and updates with bounded concurrency (the binding is written right after each create)
-record bindings, journal; bad records go to the blocked list and the run goes on
+write  categories (parents first), products (kit components before kits), then their images and
+       documents; bounded concurrency; the binding is written right after each create
+record bindings (with what was sent, for `plan` and `explain`), journal; bad records go to the blocked
+       list and the run goes on; products that left the ERP or the assortment are deactivated (deleted
+       only if the configuration says so)
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from courroie.connectors.protocols import ShopProductIds
-from courroie.engine.failpoints import failpoint
+from courroie.connectors.protocols import PackItem, ShopProductIds
 from courroie.engine.runs import FlowRun, flow_run
 from courroie.errors import DataError
-from courroie.model import Category, Product
-from courroie.sync.bindings import Binding, Bindings
-from courroie.sync.fingerprints import fingerprint
+from courroie.model import Category, FileRef, Product
+from courroie.sync.assortment import CategoryTree, mapped_categories, select_products
+from courroie.sync.bindings import Binding
+from courroie.sync.fields import apply_overrides, changes, field_values, without_merchant_fields, written_fields
+from courroie.sync.writes import adopt, bounded, product_ids, write_record
 
 RETIRED = "retired"
+PRICES_FLOW_FIELDS = frozenset({"price"})   # set on create; kept up to date by the prices flow, on its own rhythm
 
 
 @dataclass(frozen=True)
@@ -49,30 +52,37 @@ async def read_catalog(hub, *, dry_run: bool = False) -> CatalogSource | None:
     return None
 
 
-async def push_catalog(hub, shop: str, source: CatalogSource, *, dry_run: bool = False) -> None:
+async def push_catalog(hub, shop: str, source: CatalogSource, *, dry_run: bool = False) -> FlowRun:
     async with flow_run(hub, "catalog", shop, dry_run=dry_run) as run:
-        run.expect(len(source.categories) + len(source.products))
-        category_ids = await push_categories(run, shop, source.categories)
-        await push_products(run, shop, source.products, category_ids)
-        await retire_products(run, shop, {p.sku for p in source.products})
+        settings = hub.config.shop(shop).hub.catalog
+        tree = CategoryTree(source.categories)
+        products = select_products(source.products, tree, settings.assortment)
+        run.expect(len(source.categories) + len(products))
+        category_ids = await push_categories(run, shop, source.categories, mapped_categories(tree, settings.category_map))
+        await push_products(run, shop, products, category_ids)
+        await retire_products(run, shop, {p.sku for p in products})
+    return run
 
 
 # --- categories -------------------------------------------------------------------------------------
 
-async def push_categories(run: FlowRun, shop: str, categories: list[Category]) -> dict[str, str]:
-    """Create or update categories level by level; returns ERP key → shop id of those the shop has."""
+async def push_categories(run: FlowRun, shop: str, categories: list[Category],
+                          merged: dict[str, str | None]) -> dict[str, str]:
+    """Create or update the shop's categories level by level; returns ERP key → shop id for every
+    category a product may be placed in (merged ones point at the merchant's category)."""
     connector = run.hub.shops[shop]
     bindings = run.hub.bindings(shop, "category")
     known = bindings.all()
     ids = {key: b.external_id for key, b in known.items() if b.external_id}
-    levels, cyclic = by_depth(categories)
+    ids |= {key: target for key, target in merged.items() if target}
+    levels, cyclic = by_depth(c for c in categories if c.key not in merged)
     for category in cyclic:
         run.block(f"category:{category.key}", f"category {category.key} is part of a cycle in the ERP tree",
                   details={"parent": category.parent_key})
     for level in levels:
         async def push(category: Category) -> None:
             parent_id = ids.get(category.parent_key) if category.parent_key else None
-            if category.parent_key and parent_id is None:
+            if category.parent_key and parent_id is None and category.parent_key not in merged:
                 return                          # its parent was blocked: it waits with it
             sent = {"category": category.model_dump(mode="json"), "parent": parent_id}
 
@@ -86,7 +96,7 @@ async def push_categories(run: FlowRun, shop: str, categories: list[Category]) -
             if category_id:
                 ids[category.key] = str(category_id)
         await bounded(run, level, push)
-    return ids
+    return {key: value for key, value in ids.items() if merged.get(key, True) is not None}
 
 
 def by_depth(categories: Iterable[Category]) -> tuple[list[list[Category]], list[Category]]:
@@ -119,50 +129,126 @@ def by_depth(categories: Iterable[Category]) -> tuple[list[list[Category]], list
 # --- products ---------------------------------------------------------------------------------------
 
 async def push_products(run: FlowRun, shop: str, products: list[Product], category_ids: dict[str, str]) -> None:
-    connector = run.hub.shops[shop]
-    bindings = run.hub.bindings(shop, "product")
-    variants = run.hub.bindings(shop, "variant")
-    known = bindings.all()
     duplicates = duplicate_skus(products)
     for duplicate in sorted(duplicates):
         run.block(duplicate, f"two ERP articles share the reference {duplicate}: fix it in the ERP")
-    unique = [p for p in products if not duplicates.intersection(p.skus()) and p.sku not in duplicates]
+    unique = [p for p in products if not duplicates.intersection({p.sku, *p.skus()})]
+    # Kits after their components: a pack names its components by their shop ids.
+    await bounded(run, [p for p in unique if not p.kit], lambda p: push_product(run, shop, p, category_ids))
+    await bounded(run, [p for p in unique if p.kit], lambda p: push_product(run, shop, p, category_ids))
 
-    async def push(product: Product) -> None:
-        record = product.sku
-        try:
-            check_product(product)
-        except DataError as error:
-            run.block(record, error.reason, details=error.details, payload=product.model_dump_json())
-            return
-        shop_categories = [category_ids[k] for k in product.category_keys if k in category_ids]
-        sent = {"product": product.model_dump(mode="json"), "categories": shop_categories}
-        binding = await adopt(run, bindings, known.get(product.sku), product.sku,
-                              lambda: connector.find_product(product.sku))
-        ids = await write_record(
-            run, bindings, binding, product.sku, record, sent,
-            create=lambda: connector.create_product(product, shop_categories),
-            update=lambda b: connector.update_product(_ids(b), product, shop_categories),
-            external_id=lambda ids: ids.product_id, extra=lambda result: {"variants": result.variant_ids})
-        if ids:
-            variants.save_many([(sku, f"{ids.product_id}/{vid}", None, None) for sku, vid in ids.variant_ids.items()])
 
-    await bounded(run, unique, push)
+async def push_product(run: FlowRun, shop: str, product: Product, category_ids: dict[str, str]) -> None:
+    hub = run.hub
+    connector = hub.shops[shop]
+    bindings = hub.bindings(shop, "product")
+    ownership = hub.config.ownership_of(shop)
+    try:
+        check_product(product)
+        product = apply_overrides(product, hub.config.shop(shop).hub.catalog.overrides.get(product.sku, {}))
+        pack = pack_items(run, shop, product)
+    except (DataError, ValueError) as error:
+        reason = error.reason if isinstance(error, DataError) else f"invalid override: {error}"
+        run.block(product.sku, reason, details=getattr(error, "details", {}), payload=product.model_dump_json())
+        return
+    product = without_merchant_fields(product, ownership)
+    shop_categories = [category_ids[k] for k in product.category_keys if k in category_ids]
+    binding = await adopt(run, bindings, bindings.get(product.sku), product.sku,
+                          lambda: connector.find_product(product.sku))
+    creating = binding is None or binding.external_id is None
+    fields = written_fields(ownership, creating=creating) - (set() if creating else PRICES_FLOW_FIELDS)
+    values = field_values(product, shop_categories, pack)
+    # The fingerprint covers what an update writes, whether this run creates or updates.
+    owned = {field: values[field] for field in sorted(written_fields(ownership, creating=False) - PRICES_FLOW_FIELDS)}
+    previous = (binding.sent or {}).get("sent") if binding else None
+    ids = await write_record(
+        run, bindings, binding, product.sku, product.sku, owned, snapshot=values,
+        create=lambda: connector.create_product(product, shop_categories, pack=pack),
+        update=lambda b: connector.update_product(product_ids(b), product, shop_categories, pack=pack,
+                                                  fields=fields - {"images", "documents"}),
+        external_id=lambda result: result.product_id, keep=lambda result: {"variants": result.variant_ids},
+        plan={"changes": changes(previous, values, fields)})
+    if ids:
+        hub.bindings(shop, "variant").save_many(
+            [(sku, f"{ids.product_id}/{vid}", None, None) for sku, vid in ids.variant_ids.items()])
+    bound = ids or (product_ids(binding) if binding and binding.external_id else None)
+    if bound and not run.dry_run:
+        if "images" in fields:
+            await push_files(run, shop, product.sku, bound, product.images, "image")
+        if "documents" in fields:
+            await push_files(run, shop, product.sku, bound, product.documents, "document")
+
+
+def pack_items(run: FlowRun, shop: str, product: Product) -> list[PackItem]:
+    """A kit's components as the shop knows them; a component not yet in the shop blocks the kit."""
+    if not product.kit:
+        return []
+    placed = run.hub.bindings(shop, "variant").all()
+    items = []
+    for item in product.kit:
+        where = placed.get(item.sku)
+        if where is None or where.external_id is None:
+            raise DataError(f"kit {product.sku}: component {item.sku} is not published in this shop",
+                            details={"component": item.sku})
+        if item.quantity != int(item.quantity) or item.quantity <= 0:
+            raise DataError(f"kit {product.sku}: component {item.sku} has quantity {item.quantity}; "
+                            "a pack takes whole positive quantities")
+        product_id, variant_id = where.external_id.split("/")
+        items.append(PackItem(product_id, variant_id, int(item.quantity)))
+    return items
+
+
+async def push_files(run: FlowRun, shop: str, sku: str, ids: ShopProductIds, files: tuple[FileRef, ...],
+                     kind: str) -> None:
+    """Upload the ERP's files the shop lacks (by content hash), remove the hub's files the ERP dropped;
+    files the merchant added in the shop are not the hub's and stay."""
+    connector = run.hub.shops[shop]
+    bindings = run.hub.bindings(shop, kind)
+    prefix = f"{sku}#"
+    ours = {key: b for key, b in bindings.all().items() if key.startswith(prefix) and b.external_id}
+    wanted = {f"{prefix}{file.content_hash}": (position, file) for position, file in enumerate(files)}
+    for key, (position, file) in wanted.items():
+        if key in ours:
+            continue
+        async def upload(file: FileRef = file, cover: bool = position == 0) -> str:
+            content = await run.call(lambda: run.hub.erp.read_file(file.key), peer=run.hub.erp_name)
+            if kind == "image":
+                return await connector.upload_image(ids.product_id, file, content, cover=cover)
+            return await connector.upload_document(ids.product_id, file, content)
+        file_id = await run.attempt(f"{sku} {kind} {file.filename}", upload)
+        if file_id:
+            bindings.save(key, str(file_id), file.content_hash, {"filename": file.filename})
+            run.record(f"{kind}_added", sku, file.filename, details={"id": str(file_id)})
+    for key, binding in ours.items():
+        if key in wanted:
+            continue
+        remove = (lambda b=binding: connector.delete_image(ids.product_id, b.external_id)) if kind == "image" \
+            else (lambda b=binding: connector.delete_document(b.external_id))
+        if await run.succeeded(f"{sku} {kind}", remove):
+            bindings.forget(key)
+            run.record(f"{kind}_removed", sku, (binding.sent or {}).get("filename", ""))
 
 
 async def retire_products(run: FlowRun, shop: str, current: set[str]) -> None:
-    """Products bound in this shop but gone from the ERP are deactivated, once."""
+    """Products bound in this shop but gone from the ERP or the assortment: deactivated once (or
+    deleted, when the configuration says so)."""
     connector = run.hub.shops[shop]
     bindings = run.hub.bindings(shop, "product")
+    delete = run.hub.config.shop(shop).hub.catalog.on_leave == "delete"
     gone = [b for key, b in bindings.all().items() if key not in current and b.external_id and b.fingerprint != RETIRED]
 
     async def retire(binding: Binding) -> None:
         if run.dry_run:
-            run.count("deactivate")
+            run.count("deleted" if delete else "deactivated")
+            run.planned.append({"record": binding.erp_key, "action": "deleted" if delete else "deactivated"})
             return
-        if await run.succeeded(binding.erp_key, lambda: connector.deactivate_product(binding.external_id)):
+        if delete:
+            if await run.succeeded(binding.erp_key, lambda: connector.delete_product(binding.external_id)):
+                bindings.forget(binding.erp_key)
+                run.record("deleted", binding.erp_key, "no longer in the ERP catalog or this shop's assortment")
+        elif await run.succeeded(binding.erp_key, lambda: connector.deactivate_product(binding.external_id)):
             bindings.touch_fingerprint(binding.erp_key, RETIRED)
-            run.record("deactivated", binding.erp_key, "no longer in the ERP catalog")
+            run.record("deactivated", binding.erp_key, "no longer in the ERP catalog or this shop's assortment")
 
     await bounded(run, gone, retire)
 
@@ -197,63 +283,3 @@ def valid_ean13(code: str) -> bool:
     total = sum(digits[i] * (3 if i % 2 else 1) for i in range(12))
     return (10 - total % 10) % 10 == digits[12]
 
-
-# --- shared by every write -------------------------------------------------------------------------
-
-async def adopt(run: FlowRun, bindings: Bindings, binding: Binding | None, erp_key: str,
-                find: Callable[[], Awaitable[ShopProductIds | None]]) -> Binding | None:
-    """A binding left as an intent means a create may have reached the shop before the process died:
-    look the record up by reference and bind it instead of creating it twice."""
-    if binding is None or not binding.is_intent or run.dry_run:
-        return binding
-    found = await run.call(find)
-    if found is None:
-        return binding
-    bindings.save(erp_key, found.product_id, None, {"variants": found.variant_ids})
-    run.record("adopted", erp_key, "found in the shop after an interrupted create")
-    return bindings.get(erp_key)
-
-
-async def write_record(run: FlowRun, bindings: Bindings, binding: Binding | None, erp_key: str, record: str,
-                       sent: dict, *, create: Callable[[], Awaitable], update: Callable[[Binding], Awaitable],
-                       external_id: Callable = str, extra: Callable = lambda result: {}):
-    """Diff one record against its binding and create, update or skip it. ``create`` and ``update``
-    return where the record is in the shop. Returns that; None when unchanged, blocked or a dry run."""
-    digest = fingerprint(sent)
-    if binding and binding.external_id and binding.fingerprint == digest:
-        run.count("unchanged")
-        return None
-    action = "updated" if binding and binding.external_id else "created"   # a retired product is updated too
-    if run.dry_run:
-        run.count(action)
-        return None
-    if action == "created":
-        bindings.intend(erp_key)                # a crash after the create is found again by reference
-        result = await run.attempt(record, create, payload=_json(sent))
-        failpoint("catalog.after_create")
-    else:
-        result = await run.attempt(record, lambda: update(binding), payload=_json(sent))
-    if result is None:
-        return None
-    bindings.save(erp_key, external_id(result), digest, extra(result) or None)
-    run.unblock(record)
-    run.record(action, record, details={"external_id": external_id(result)})
-    return result
-
-
-def _ids(binding: Binding) -> ShopProductIds:
-    return ShopProductIds(binding.external_id, dict((binding.sent or {}).get("variants", {})))
-
-
-async def bounded(run: FlowRun, items: list, work: Callable[[object], Awaitable[None]]) -> None:
-    limit = asyncio.Semaphore(run.hub.config.concurrency)
-
-    async def one(item) -> None:
-        async with limit:
-            await work(item)
-
-    await asyncio.gather(*(one(item) for item in items))
-
-
-def _json(value: dict) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from pathlib import Path
 from typing import Annotated, Optional
@@ -26,7 +27,7 @@ app.add_typer(sandbox_app, name="sandbox")
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="COURROIE_CONFIG",
                                             help="Configuration file (YAML).")]
 DEFAULT_CONFIG = Path("courroie.yaml")
-FLOW_NAMES = ("catalog", "stock", "orders", "status")
+FLOW_NAMES = ("catalog", "prices", "stock", "orders", "status")
 
 
 def _setup_logging(verbose: bool = False) -> None:
@@ -84,7 +85,7 @@ def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
 
 
 @app.command()
-def sync(flow: Annotated[str, typer.Argument(help="catalog | stock | orders | status")],
+def sync(flow: Annotated[str, typer.Argument(help="catalog | prices | stock | orders | status")],
          shop: Annotated[Optional[str], typer.Option(help="Only this shop.")] = None,
          dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would change; write nothing.")] = False,
          config: ConfigOption = DEFAULT_CONFIG) -> None:
@@ -134,6 +135,63 @@ def journal(record: Annotated[Optional[str], typer.Option(help="A SKU, or SHOP/O
         table.add_row(when(row["at"]), row["connection"], row["flow"], row["record"] or "", row["action"],
                       row["message"])
     console.print(table)
+
+
+@app.command()
+def plan(flow: Annotated[str, typer.Argument(help="catalog | prices")],
+         shop: Annotated[Optional[str], typer.Option(help="Only this shop.")] = None,
+         limit: Annotated[int, typer.Option(help="Records shown per shop.")] = 40,
+         config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """What a sync would create, update (which fields, old → new) and deactivate; writes nothing."""
+    from courroie.interfaces.operations import plan_flow
+    if flow not in ("catalog", "prices"):
+        console.print("[red]plan covers catalog and prices[/red]")
+        raise typer.Exit(2)
+    plans = asyncio.run(plan_flow(_hub(config), flow, shop=shop))
+    for connection, result in plans.items():
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(result["counts"].items()) if v)
+        console.print(f"[bold]{connection}[/bold] ({result['status']}): {counts or 'nothing to do'} {result['message']}")
+        table = Table("record", "action", "field", "now", "would be", title=f"{flow} plan for {connection}")
+        rows = [(entry, field, change) for entry in result["planned"]
+                for field, change in (entry.get("changes") or {"": ("", "")}).items()]
+        for entry, field, (old, new) in rows[:limit]:
+            table.add_row(entry["record"], entry["action"], field, _short(old), _short(new))
+        if result["planned"]:
+            console.print(table)
+        if len(rows) > limit:
+            console.print(f"… and {len(rows) - limit} more changes")
+
+
+@app.command()
+def explain(sku: str, shop: Annotated[str, typer.Option(help="The shop.")],
+            config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Why a shop shows what it shows for one SKU: each value, its origin, its owner, when it was sent."""
+    from courroie.interfaces.operations import explain as explain_sku
+    report = explain_sku(_hub(config), sku, shop)
+    if not report["published"] and not report["shop_id"]:
+        console.print(f"{sku} is not published in {shop} (not in the ERP, not in its assortment, or blocked: "
+                      f"see `courroie blocked list --shop {shop}`)")
+    console.print(f"[bold]{sku}[/bold] in [bold]{shop}[/bold]: shop id {report['shop_id']}, "
+                  f"last sent {when(report['last_sent'])} UTC")
+    table = Table("field", "value sent", "origin", "owner", title="published values")
+    for row in report["fields"]:
+        table.add_row(row["field"], _short(row["value"], 70), row["origin"], row["owner"])
+    console.print(table)
+    if report["base_price"] is not None:
+        console.print(f"base price (prices flow): {report['base_price']}")
+    for rule in report["price_rules"]:
+        console.print(f"price rule {rule['id']}: {_short(rule, 120)}")
+    if report["stock"]:
+        console.print(f"stock published: {report['stock']['quantity']} (sent {when(report['stock']['sent'])} UTC)")
+    history = Table("when (UTC)", "flow", "action", "message", title="history in this shop")
+    for row in report["history"]:
+        history.add_row(when(row["at"]), row["flow"], row["action"], row["message"])
+    console.print(history)
+
+
+def _short(value, width: int = 40) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @blocked_app.command("list")

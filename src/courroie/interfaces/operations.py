@@ -103,3 +103,51 @@ def _inbox_entry(hub: Hub, shop: str, record: str):
     reference = record.removeprefix(f"{shop}/")
     return hub.inbox.by_reference(shop, reference)
 
+
+
+async def plan_flow(hub: Hub, flow: str, *, shop: str | None = None) -> dict[str, dict[str, Any]]:
+    """What a flow would do, per connection, without writing anything: counts and record by record."""
+    async with hub:
+        await FLOWS[flow](hub, shop, dry_run=True)
+    return {run.connection: {"status": run.status, "message": run.message, "counts": dict(run.counts),
+                             "planned": run.planned} for run in hub.flow_runs}
+
+
+def explain(hub: Hub, sku: str, shop: str) -> dict[str, Any]:
+    """For each value published for ``sku`` in ``shop``: the value, where it came from, who owns the field,
+    and when it was last sent."""
+    hub.config.shop(shop)
+    product = hub.bindings(shop, "product").get(sku)
+    overrides = hub.config.shop(shop).hub.catalog.overrides.get(sku, {})
+    ownership = hub.config.ownership_of(shop)
+    snapshot = ((product.sent or {}).get("sent") or {}) if product else {}
+    fields = [{"field": field, "value": value, "owner": ownership.get(field, "always"),
+               "origin": _origin(field, overrides, ownership.get(field, "always"))}
+              for field, value in sorted(snapshot.items())]
+    variant = hub.bindings(shop, "variant").get(sku)
+    stock = hub.bindings(shop, "stock").get(sku)
+    base = hub.bindings(shop, "base_price").get(sku)
+    rules = [b for key, b in hub.bindings(shop, "price_rule").all().items() if key.split("|")[0] == sku]
+    return {
+        "sku": sku, "shop": shop, "published": bool(product and product.external_id),
+        "shop_id": product.external_id if product else (variant.external_id if variant else None),
+        "last_sent": product.updated_at if product else None, "fields": fields,
+        "base_price": ((base.sent or {}).get("sent") or {}).get("price") if base else None,
+        "price_rules": [{"id": b.external_id, **((b.sent or {}).get("sent") or {})} for b in rules],
+        "stock": {"quantity": stock.fingerprint, "sent": stock.updated_at} if stock else None,
+        "history": hub.journal.history(record=sku, connection=shop, limit=20),
+    }
+
+
+def _origin(field: str, overrides: dict, owner: str) -> str:
+    if field in overrides:
+        return "override in the configuration"
+    if field == "categories":
+        return "ERP categories, through the shop's category_map"
+    if field == "pack":
+        return "ERP kit components, as published in this shop"
+    if field in ("images", "documents"):
+        return f"ERP {field} (content hashes)"
+    if field == "price":
+        return "ERP list price or the shop's base price list (prices flow)"
+    return f"ERP {field}" + (" (seeded; the merchant owns it since)" if owner == "on_create" else "")

@@ -1,0 +1,209 @@
+"""Prices, ERP → every shop, on their own rhythm (daily by default) and on demand.
+
+read   the ERP's products (base prices), the price lists the shops publish, and its campaigns, once
+map    per shop: the base price (list price, or the shop's base price list), price rules of its customer
+       group lists and of its base list's tiers and dated prices, campaigns still running
+diff   against the fingerprints of what the shop last received, rule by rule
+write  base prices (only the price field), price rules and campaigns the shop lacks; rules and campaigns
+       the hub created that the ERP no longer has are removed; the merchant's own are never touched
+record bindings and journal
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from courroie.connectors.protocols import ShopProductIds
+from courroie.engine.runs import FlowRun, flow_run
+from courroie.model import PriceRule, Product, Promotion
+from courroie.sync.bindings import Binding
+from courroie.sync.fingerprints import fingerprint
+from courroie.sync.writes import bounded, product_ids, write_record
+
+
+@dataclass(frozen=True)
+class PriceSource:
+    products: list[Product]
+    rules: list[PriceRule]
+    promotions: list[Promotion]
+
+
+async def sync_prices(hub, shop: str | None = None, *, dry_run: bool = False) -> None:
+    shops = hub.selected_shops(shop)
+    source = await read_prices(hub, shops, dry_run=dry_run)
+    if source is None:
+        return
+    await asyncio.gather(*(push_prices(hub, name, source, dry_run=dry_run) for name in shops))
+
+
+async def read_prices(hub, shops: list[str], *, dry_run: bool = False) -> PriceSource | None:
+    lists = sorted({name for shop in shops for name in _lists(hub, shop)})
+    wants_promotions = any(hub.config.shop(shop).hub.prices.promotions for shop in shops)
+    async with flow_run(hub, "prices", hub.erp_name, dry_run=dry_run) as run:
+        products = await run.call(hub.erp.read_products)
+        rules = await run.call(lambda: hub.erp.read_price_rules(lists)) if lists else []
+        promotions = await run.call(hub.erp.read_promotions) if wants_promotions else []
+        run.count("rules_read", len(rules))
+        run.count("promotions_read", len(promotions))
+        return PriceSource(products, rules, promotions)
+    return None
+
+
+def _lists(hub, shop: str) -> list[str]:
+    settings = hub.config.shop(shop).hub.prices
+    return [*settings.lists, *([settings.base] if settings.base else [])]
+
+
+async def push_prices(hub, shop: str, source: PriceSource, *, dry_run: bool = False) -> None:
+    async with flow_run(hub, "prices", shop, dry_run=dry_run) as run:
+        published = hub.bindings(shop, "product").all()
+        placed = {sku: b.external_id for sku, b in hub.bindings(shop, "variant").all().items() if b.external_id}
+        settings = hub.config.shop(shop).hub.prices
+        now = datetime.now(UTC)
+        base = base_prices(source.products, source.rules, settings.base)
+        rules = shop_rules(source.rules, settings.lists, settings.base, placed, now)
+        run.expect(len(base) + len(rules))
+        await push_base_prices(run, shop, source.products, base, published)
+        await push_rules(run, shop, rules, placed)
+        if settings.promotions:
+            await push_promotions(run, shop, [p for p in source.promotions if p.ends is None or p.ends > now])
+
+
+# --- map --------------------------------------------------------------------------------------------
+
+def base_prices(products: list[Product], rules: list[PriceRule], base_list: str | None) -> dict[str, str]:
+    """SKU of each product → its base price tax excluded in this shop: the list price, or the price
+    the shop's base price list gives for one unit at any time."""
+    prices = {p.sku: str(p.price.amount) for p in products}
+    for rule in rules:
+        if (rule.price_list == base_list and base_list and rule.from_quantity == 1 and rule.starts is None
+                and rule.ends is None and rule.price is not None and rule.sku in prices):
+            prices[rule.sku] = str(rule.price)
+    return prices
+
+
+def shop_rules(rules: list[PriceRule], group_lists: list[str], base_list: str | None, placed: dict[str, str],
+               now: datetime) -> dict[str, PriceRule]:
+    """The price rules a shop shows, by identity: its customer-group lists as they are, and the tiers and
+    dated prices of its base list for everyone. Expired rules and articles the shop lacks are left out."""
+    wanted: dict[str, PriceRule] = {}
+    for rule in rules:
+        if rule.sku not in placed or (rule.ends and rule.ends <= now):
+            continue
+        if rule.price_list in group_lists:
+            wanted[rule.identity()] = rule
+        elif base_list and rule.price_list == base_list and (rule.from_quantity > 1 or rule.starts or rule.ends):
+            everyone = rule.model_copy(update={"price_list": None})
+            wanted[everyone.identity()] = everyone
+    return wanted
+
+
+# --- write ------------------------------------------------------------------------------------------
+
+async def push_base_prices(run: FlowRun, shop: str, products: list[Product], base: dict[str, str],
+                           published: dict[str, Binding]) -> None:
+    """Only the price field, only for products in the shop; other fields belong to the catalog flow."""
+    connector = run.hub.shops[shop]
+    bindings = run.hub.bindings(shop, "base_price")
+    sent = bindings.all()
+
+    async def push(product: Product) -> None:
+        binding = published.get(product.sku)
+        if binding is None or binding.external_id is None:
+            return
+        state = {"price": base[product.sku],
+                 "variants": {v.sku: str(v.price.amount) if v.price else None for v in product.variants}}
+        previous = sent.get(product.sku)
+        if previous is None and created_with(binding) == state:    # the catalog flow created it at this price
+            if not run.dry_run:
+                bindings.save(product.sku, binding.external_id, fingerprint(state), {"sent": state})
+            run.count("unchanged")
+            return
+        priced = product.model_copy(update={"price": product.price.model_copy(update={"amount": base[product.sku]})})
+
+        async def write(_binding: Binding | None = None) -> str:
+            await connector.update_product(product_ids(binding), priced, [], fields=frozenset({"price"}))
+            return binding.external_id
+
+        old = (previous.sent or {}).get("sent", {}).get("price") if previous else created_with(binding).get("price")
+        await write_record(run, bindings, previous, product.sku, product.sku, state, create=write, update=write,
+                           plan={"changes": {"price": (old, state["price"])}})
+
+    await bounded(run, [p for p in products if p.sku in base], push)
+
+
+def created_with(product: Binding) -> dict:
+    """The base price state the catalog flow created a product with (from what it remembers sending)."""
+    sent = (product.sent or {}).get("sent") or {}
+    return {"price": str((sent.get("price") or {}).get("amount")),
+            "variants": {v["sku"]: (v.get("price") or {}).get("amount") for v in sent.get("variants") or []}}
+
+
+async def push_rules(run: FlowRun, shop: str, wanted: dict[str, PriceRule], placed: dict[str, str]) -> None:
+    connector = run.hub.shops[shop]
+    bindings = run.hub.bindings(shop, "price_rule")
+    known = bindings.all()
+
+    async def push(item: tuple[str, PriceRule]) -> None:
+        identity, rule = item
+        ids = _ids_of(rule.sku, placed)
+
+        async def replace(binding: Binding) -> str:
+            await connector.delete_price_rule(binding.external_id)
+            return await connector.create_price_rule(ids, rule)
+
+        await write_record(run, bindings, known.get(identity), identity, f"{rule.sku} price rule",
+                           rule.model_dump(mode="json"), create=lambda: connector.create_price_rule(ids, rule),
+                           update=replace, plan={"rule": rule.model_dump(mode="json")})
+
+    await bounded(run, wanted.items(), push)
+    await remove_stale(run, bindings, known, set(wanted), connector.delete_price_rule, "price rule")
+
+
+async def push_promotions(run: FlowRun, shop: str, promotions: list[Promotion]) -> None:
+    connector = run.hub.shops[shop]
+    bindings = run.hub.bindings(shop, "promotion")
+    known = bindings.all()
+    products = run.hub.bindings(shop, "product").all()
+    categories = run.hub.bindings(shop, "category").all()
+
+    async def push(promotion: Promotion) -> None:
+        product_ids_ = [products[s].external_id for s in promotion.skus if s in products and products[s].external_id]
+        category_ids = [categories[k].external_id for k in promotion.category_keys
+                        if k in categories and categories[k].external_id]
+
+        async def create() -> str:
+            return await connector.create_promotion(promotion, product_ids=product_ids_, category_ids=category_ids)
+
+        async def replace(binding: Binding) -> str:
+            await connector.delete_promotion(binding.external_id)
+            return await create()
+
+        sent = {"promotion": promotion.model_dump(mode="json"), "products": product_ids_, "categories": category_ids}
+        await write_record(run, bindings, known.get(promotion.key), promotion.key, f"promotion {promotion.name}",
+                           sent, create=create, update=replace, plan={"promotion": promotion.name})
+
+    await bounded(run, promotions, push)
+    await remove_stale(run, bindings, known, {p.key for p in promotions}, connector.delete_promotion, "promotion")
+
+
+async def remove_stale(run: FlowRun, bindings, known: dict[str, Binding], wanted: set[str], delete, what: str) -> None:
+    """What the hub created earlier that the ERP no longer has (or that ended) is withdrawn."""
+    async def withdraw(binding: Binding) -> None:
+        if run.dry_run:
+            run.count("removed")
+            run.planned.append({"record": binding.erp_key, "action": f"{what} removed"})
+            return
+        if await run.succeeded(binding.erp_key, lambda: delete(binding.external_id)):
+            bindings.forget(binding.erp_key)
+            run.record("removed", binding.erp_key, f"{what} no longer in the ERP")
+
+    await bounded(run, [b for key, b in known.items() if key not in wanted and b.external_id], withdraw)
+
+
+def _ids_of(sku: str, placed: dict[str, str]) -> ShopProductIds:
+    product_id, variant_id = placed[sku].split("/")
+    return ShopProductIds(product_id, {sku: variant_id} if variant_id != "0" else {})
+
