@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
@@ -94,6 +94,27 @@ class CatalogSettings(Settings):
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
+class GroupingSettings(Settings):
+    """How flat ERP articles become one product with combinations (see ``courroie.sync.grouping``)."""
+
+    pattern: str | None = None            # regular expression on the reference, with a ``parent`` group
+    field: str | None = None              # or: the free ERP field holding the parent reference
+    attributes: list[str] = Field(default_factory=list)   # with ``field``: fields holding attribute values
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> GroupingSettings:
+        if bool(self.pattern) == bool(self.field):
+            raise ValueError("give either pattern or field")
+        if self.pattern:
+            try:
+                compiled = re.compile(self.pattern)
+            except re.error as error:
+                raise ValueError(f"pattern is not a regular expression: {error}") from None
+            if "parent" not in compiled.groupindex:
+                raise ValueError("pattern needs a named group (?P<parent>…)")
+        return self
+
+
 class PriceSettings(Settings):
     base: str | None = None               # ERP price list giving this shop's base price; None = list price
     lists: list[str] = Field(default_factory=list)   # ERP price lists published as customer-group prices
@@ -138,6 +159,7 @@ class HubConfig(BaseModel):
     flows: FlowsConfig = FlowsConfig()
     concurrency: int = 4
     ownership: dict[str, Ownership] = Field(default_factory=dict)   # defaults for every shop
+    grouping: GroupingSettings | None = None   # for ERPs without variants
 
     @field_validator("ownership")
     @classmethod
@@ -171,7 +193,7 @@ def _check_fields(ownership: dict[str, Ownership]) -> dict[str, Ownership]:
 
 
 HUB_SHOP_KEYS = set(ShopSettings.model_fields)
-TOP_KEYS = {"store", "erp", "shops", "flows", "concurrency", "ownership"}
+TOP_KEYS = {"store", "erp", "shops", "flows", "concurrency", "ownership", "grouping"}
 
 
 def load_config(path: Path | str, environ: dict[str, str] | None = None) -> HubConfig:
@@ -211,7 +233,7 @@ def _build(path: Path, document: CommentedMap, environ: dict[str, str]) -> HubCo
         connector = where.validate(SHOPS[kind].config, own, loc)
         shops.append(ShopEntry(name=connector.name, type=kind, hub=where.validate(ShopSettings, hub, loc),
                                connector=connector))
-    top = {k: v for k, v in data.items() if k in ("store", "flows", "concurrency", "ownership")}
+    top = {k: v for k, v in data.items() if k in TOP_KEYS - {"erp", "shops"}}
     top.setdefault("store", "sqlite:///var/courroie.db")
     return where.validate(HubConfig, {**top, "path": path, "erp": erp, "shops": shops}, ())
 

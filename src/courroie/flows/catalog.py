@@ -22,6 +22,7 @@ from courroie.errors import DataError
 from courroie.model import Category, FileRef, Product
 from courroie.sync.assortment import CategoryTree, mapped_categories, select_products
 from courroie.sync.bindings import Binding
+from courroie.sync.grouping import group_articles
 from courroie.sync.fields import apply_overrides, changes, field_values, without_merchant_fields, written_fields
 from courroie.sync.writes import adopt, bounded, product_ids, write_record
 
@@ -45,7 +46,7 @@ async def sync_catalog(hub, shop: str | None = None, *, dry_run: bool = False) -
 async def read_catalog(hub, *, dry_run: bool = False) -> CatalogSource | None:
     async with flow_run(hub, "catalog", hub.erp_name, dry_run=dry_run) as run:
         categories = await run.call(hub.erp.read_categories)
-        products = await run.call(hub.erp.read_products)
+        products = group_articles(await run.call(hub.erp.read_products), hub.config.grouping)
         run.count("categories_read", len(categories))
         run.count("products_read", len(products))
         return CatalogSource(categories, products)

@@ -20,6 +20,7 @@ from courroie.engine.runs import FlowRun, flow_run
 from courroie.model import PriceRule, Product, Promotion
 from courroie.sync.bindings import Binding
 from courroie.sync.fingerprints import fingerprint
+from courroie.sync.grouping import group_articles
 from courroie.sync.writes import bounded, product_ids, write_record
 
 
@@ -42,7 +43,7 @@ async def read_prices(hub, shops: list[str], *, dry_run: bool = False) -> PriceS
     lists = sorted({name for shop in shops for name in _lists(hub, shop)})
     wants_promotions = any(hub.config.shop(shop).hub.prices.promotions for shop in shops)
     async with flow_run(hub, "prices", hub.erp_name, dry_run=dry_run) as run:
-        products = await run.call(hub.erp.read_products)
+        products = group_articles(await run.call(hub.erp.read_products), hub.config.grouping)
         rules = await run.call(lambda: hub.erp.read_price_rules(lists)) if lists else []
         promotions = await run.call(hub.erp.read_promotions) if wants_promotions else []
         run.count("rules_read", len(rules))
