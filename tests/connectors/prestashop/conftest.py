@@ -32,3 +32,7 @@ async def shop_for(router: Router) -> AsyncIterator[Callable[..., PrestaShopShop
     yield make
     for shop in shops:
         await shop.aclose()
+
+
+# Live-or-sandbox fixtures shared by the behaviour test modules.
+from prestashop_targets import api, cleanup, run, shop, target  # noqa: E402,F401

@@ -5,26 +5,18 @@
   uses its own references and deletes what the webservice lets it delete.
 * sandbox: ``courroie.sandbox.prestashop`` served on a local port (skipped while it does not exist).
 
-The same test functions run against both; the sandbox must behave like the real shop.
+The same test functions run against both; the sandbox must behave like the real shop. The fixtures
+(``target``, ``api``, ``shop``, ``cleanup``, ``run``) live in ``prestashop_targets``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import inspect
-import os
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from lxml import etree
-from prestashop_samples import KEY
-from pydantic import SecretStr
+from prestashop_targets import Target, one
 
 from courroie.connectors.prestashop import PrestaShopConfig, PrestaShopShop
 from courroie.connectors.prestashop.client import PrestaShopClient, filter_values
@@ -35,76 +27,6 @@ from courroie.model import Category, Money, Product, SaleState, Variant
 
 pytestmark = [pytest.mark.prestashop, pytest.mark.anyio]
 
-LIVE_URL = os.environ.get("COURROIE_LIVE_PRESTASHOP_URL", "")
-LIVE_KEY = os.environ.get("COURROIE_LIVE_PRESTASHOP_KEY", "")
-
-
-@dataclass(frozen=True)
-class Target:
-    kind: str
-    url: str
-    key: str
-
-
-def _sandbox(data_dir: Path) -> AbstractContextManager[str]:
-    """``courroie.sandbox.prestashop.run_in_thread`` yielding the base URL, taking either the data
-    directory and key, or an app made by ``create_app(data_dir, key, latency=0)``."""
-    sandbox = pytest.importorskip("courroie.sandbox.prestashop", reason="the PrestaShop sandbox is not there yet")
-    run_in_thread = getattr(sandbox, "run_in_thread", None)
-    if run_in_thread is None:
-        pytest.skip("courroie.sandbox.prestashop has no run_in_thread yet")
-    parameters = inspect.signature(run_in_thread).parameters
-    if "key" in parameters or "data_dir" in parameters:
-        return run_in_thread(data_dir=data_dir, key=KEY)
-    return run_in_thread(sandbox.create_app(data_dir, KEY, latency=0))
-
-
-@pytest.fixture(params=[pytest.param("live", marks=pytest.mark.live), "sandbox"])
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
-    if request.param == "live":
-        if not (LIVE_URL and LIVE_KEY):
-            pytest.skip("set COURROIE_LIVE_PRESTASHOP_URL and COURROIE_LIVE_PRESTASHOP_KEY")
-        yield Target("live", LIVE_URL.rstrip("/").removesuffix("/api"), LIVE_KEY)
-        return
-    with _sandbox(tmp_path) as url:
-        yield Target("sandbox", str(url).rstrip("/").removesuffix("/api"), KEY)
-
-
-@pytest.fixture
-async def api(target: Target) -> AsyncIterator[PrestaShopClient]:
-    """A bare client, to look at the shop independently of the connector and to clean up."""
-    client = PrestaShopClient(target.url, SecretStr(target.key))
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def shop(target: Target, api: PrestaShopClient) -> AsyncIterator[PrestaShopShop]:
-    """The connector, configured with the shop's own language ids."""
-    languages = {as_text(row["iso_code"]).lower(): as_int(row["id"])
-                 for row in await api.read("languages", display="[id,iso_code]")}
-    fallback = "en" if "en" in languages else next(iter(languages))
-    config = PrestaShopConfig(name=f"{target.kind}-test", url=target.url, key=target.key, languages=languages,
-                              fallback_language=fallback, stock_batch_size=2)
-    connector = PrestaShopShop(config)
-    yield connector
-    await connector.aclose()
-
-
-@pytest.fixture
-async def cleanup(api: PrestaShopClient) -> AsyncIterator[list[tuple[str, str]]]:
-    """(resource, id) to delete after the test, last created first."""
-    created: list[tuple[str, str]] = []
-    yield created
-    for resource, record_id in reversed(created):
-        with contextlib.suppress(Exception):      # best effort: a shop may refuse to delete some records
-            await api.delete(resource, record_id)
-
-
-@pytest.fixture
-def run() -> str:
-    return uuid.uuid4().hex[:8].upper()
-
 
 def product(run: str, *sizes: str, price: str = "20") -> Product:
     variants = tuple(Variant(sku=f"CRT-{run}-{size}", attributes={f"Taille {run}": size}, ean13=None)
@@ -112,11 +34,6 @@ def product(run: str, *sizes: str, price: str = "20") -> Product:
     return Product(sku=f"CRT-{run}", name={"en": f"Courroie test {run}", "fr": f"Essai courroie {run}"},
                    short_description={"en": "<p>Made by the test suite</p>"}, price=Money(amount=Decimal(price)),
                    weight=Decimal("0.5"), variants=variants)
-
-
-async def one(api: PrestaShopClient, resource: str, record_id: str, display: str = "full") -> dict:
-    [row] = await api.read(resource, display=display, filters={"id": filter_values([record_id])})
-    return row
 
 
 # --- check ------------------------------------------------------------------------------------

@@ -113,8 +113,11 @@ def test_product_document_is_the_captured_one() -> None:
 def test_product_update_sends_only_what_the_erp_owns() -> None:
     ours = written(mapping.product_element(TEE, [], CONFIG, product_id="21"))[0]
     assert ours["id"] == 21 and ours["price"] == Decimal("20")
-    assert {"associations", "id_category_default", "description", "state", "visibility"}.isdisjoint(ours)
+    assert {"id_category_default", "description", "state", "visibility", "reference"}.isdisjoint(ours)
     assert ours["description_short"] == {"1": "<p>Short EN</p>", "2": "<p>Court FR</p>"}
+    # What the ERP owns and has not is cleared: no manufacturer, no features, not a pack.
+    assert ours["id_manufacturer"] == 0 and ours["type"] == "simple"
+    assert ours["associations"] == {"product_features": [], "product_bundle": []}
 
 
 def test_control_characters_are_dropped_from_documents() -> None:

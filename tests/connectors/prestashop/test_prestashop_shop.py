@@ -142,7 +142,9 @@ async def test_update_product_patches_and_creates_only_what_changed(router: Rout
     assert sent_records(router, "POST", "/api/combinations") == [captured("04-writes/008-post-combination-2")]
     assert not router.sent("PATCH", "/api/combinations/40") and not router.sent("PUT", "/api/products/21")
     [[patch]] = sent_records(router, "PATCH", "/api/products/21")
-    assert patch["id"] == 21 and patch["price"] == Decimal(20) and patch["associations"] == {"categories": [10]}
+    assert patch["id"] == 21 and patch["price"] == Decimal(20)
+    # Owned by the ERP and empty there: features cleared, not a pack.
+    assert patch["associations"] == {"categories": [10], "product_features": [], "product_bundle": []}
 
 
 async def test_update_product_fixes_a_changed_combination_and_drops_a_removed_one(router: Router, shop_for) -> None:
@@ -427,17 +429,18 @@ def check_routes(router: Router) -> Router:
             .add("GET", "/api/order_states", response("02-resource-order_states/004-list-display-full-limit-0-2-json"))
             .add("GET", "/api/tax_rule_groups",
                  response("02-resource-tax_rule_groups/004-list-display-full-limit-0-2-json"))
-            .add("GET", "/api/shops", response("02-resource-shops/004-list-display-full-limit-0-2-json")))
+            .add("GET", "/api/shops", response("02-resource-shops/004-list-display-full-limit-0-2-json"))
+            .add("GET", "/api/groups", response("02-resource-groups/004-list-display-full-limit-0-2-json")))
 
 
 async def test_check_all_good(router: Router, shop_for) -> None:
     check_routes(router)
     results = await shop_for(order_states={"accepted": 2, "shipped": 3, "delivered": 3, "cancelled": 2},
-                             shop_id=1).check()
+                             shop_id=1, customer_groups={"Public": 1, "Invités": 2}).check()
     assert [(r.what, r.ok) for r in results] == [
         ("reachable", True), ("authenticated", True), ("PrestaShop webservice", True), ("permissions", True),
         ("languages", True), ("home category", True), ("order states", True), ("tax rules groups", True),
-        ("shop", True)]
+        ("customer groups", True), ("shop", True)]
     assert dict(router.sent("GET", "/api/order_states")[0].url.params)["filter[id]"] == "[2|3]"
     assert results[2].detail == "PSWS-Version 8.1.2"
 

@@ -2,9 +2,14 @@
 
 ``PrestaShopShop(config)`` implements :class:`courroie.connectors.protocols.ShopConnector`: reads in
 bulk (JSON, filtered by id lists, paged to the end), writes in XML, batched where the webservice takes
-several records in one document (stock rows, combinations), with at most ``config.concurrency``
-requests in flight. Keys handed to the hub are PrestaShop ids as text; a product without combinations
-has the variant id ``"0"``.
+several records in one document (stock rows, combinations, specific prices, feature values), with at
+most ``config.concurrency`` requests in flight. Keys handed to the hub are PrestaShop ids as text; a
+product without combinations has the variant id ``"0"``; a promotion's id names its records
+(``specific_prices:12-40`` or ``cart_rules:7``).
+
+Modules: ``client`` (HTTP and documents), ``mapping`` / ``price_documents`` / ``validation`` (pure),
+``lookups`` (cached shop ids: manufacturers, features, currencies, countries), ``files`` (images and
+attachments), ``pricing`` (specific prices and cart rules), ``batching`` (coalesced batch writes).
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ParamSpec, TypeVar
+from decimal import Decimal
+from typing import TypeVar
 
 import httpx
 from lxml import etree
@@ -23,24 +29,36 @@ from lxml import etree
 from courroie.connectors.prestashop import mapping
 from courroie.connectors.prestashop.client import NotFound, PrestaShopClient, filter_values
 from courroie.connectors.prestashop.config import PrestaShopConfig
+from courroie.connectors.prestashop.files import ProductFiles
+from courroie.connectors.prestashop.lookups import CatalogLookups, ReferenceIds
 from courroie.connectors.prestashop.mapping import (
     CombinationSpec,
     Lookups,
     OrderDocuments,
+    ProductRefs,
     Row,
     StockRow,
+    as_decimal,
     as_int,
     as_text,
+    mapped,
 )
-from courroie.connectors.protocols import CheckResult, ShopProductIds, StatusUpdate, StockUpdate
+from courroie.connectors.prestashop.pricing import PriceWriter
+from courroie.connectors.protocols import (
+    PRODUCT_FIELDS,
+    CheckResult,
+    PackItem,
+    ShopProductIds,
+    StatusUpdate,
+    StockUpdate,
+)
 from courroie.errors import AuthenticationFailure, ConnectionFailure, CourroieError, DataError, TransientError
-from courroie.model import Category, IncomingOrder, Product, SaleState
+from courroie.model import Category, FileRef, IncomingOrder, PriceRule, Product, Promotion, SaleState
 
 __all__ = ["PrestaShopConfig", "PrestaShopShop"]
 
 log = logging.getLogger(__name__)
 
-P = ParamSpec("P")
 T = TypeVar("T")
 
 ORDERS_PER_PAGE = 50          # each page costs 1 + 4 bulk GETs (customers, addresses, details, payments)
@@ -54,7 +72,15 @@ STOCK_FIELDS = "[id,id_product,id_product_attribute,id_shop,id_shop_group,quanti
 # What each flow needs the key to be allowed to do (root listing attributes).
 REQUIRED_PERMISSIONS: Mapping[str, frozenset[str]] = {
     "categories": frozenset({"get", "post", "patch"}),
-    "products": frozenset({"get", "post", "patch"}),
+    "products": frozenset({"get", "post", "patch", "delete"}),
+    "manufacturers": frozenset({"get", "post"}),
+    "product_features": frozenset({"get", "post"}),
+    "product_feature_values": frozenset({"get", "post"}),
+    "images": frozenset({"get", "post", "delete"}),
+    "attachments": frozenset({"get", "post", "put", "delete"}),
+    "specific_prices": frozenset({"get", "post", "delete"}),
+    "cart_rules": frozenset({"post", "delete"}),
+    "groups": frozenset({"get"}),
     "combinations": frozenset({"get", "post", "patch", "delete"}),
     "product_options": frozenset({"get", "post"}),
     "product_option_values": frozenset({"get", "post"}),
@@ -74,12 +100,18 @@ REQUIRED_PERMISSIONS: Mapping[str, frozenset[str]] = {
 }
 
 
-def _mapped(build: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """A mapping step; its ``ValueError`` means this record cannot go through as it is."""
+_mapped = mapped
+
+
+async def _done(value: T) -> T:
+    return value
+
+
+def _decimal_or_none(value: object) -> Decimal | None:
     try:
-        return build(*args, **kwargs)
-    except ValueError as exc:
-        raise DataError(str(exc)) from exc
+        return as_decimal(value)
+    except ValueError:
+        return None
 
 
 def _created_id(records: Sequence[Row], what: str) -> str:
@@ -112,8 +144,12 @@ class PrestaShopShop:
                                         concurrency=config.concurrency, transport=transport)
         self._options: _OptionCatalog | None = None
         self._options_lock = asyncio.Lock()
-        self._lookups: Lookups | None = None
+        self._lookups_for_orders: Lookups | None = None
         self._carriers: dict[str, Row] = {}
+        self._lookups = CatalogLookups(self._client, config)
+        self._references = ReferenceIds(self._client, config)
+        self._files = ProductFiles(self._client, config)
+        self._prices = PriceWriter(self._client, config, self._lookups, self._references)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -137,8 +173,13 @@ class PrestaShopShop:
     def _parent(self, parent_id: str | None) -> str:
         return parent_id or str(self.config.home_category_id)
 
-    async def create_product(self, product: Product, category_ids: Sequence[str]) -> ShopProductIds:
-        element = _mapped(mapping.product_element, product, category_ids, self.config)
+    async def create_product(self, product: Product, category_ids: Sequence[str], *,
+                             pack: Sequence[PackItem] = ()) -> ShopProductIds:
+        """The product with everything it points to: manufacturer, features, pack items, combinations.
+        What it points to is found or created first, so that a refusal leaves no half product."""
+        refs = await self._refs(product, PRODUCT_FIELDS, pack)
+        element = _mapped(mapping.product_element, product, category_ids, self.config, refs=refs)
+        assert element is not None
         specs = await self._combination_specs(product)      # attribute values first: no orphan product if they fail
         product_id = await self._create("products", element, f"product {product.sku}")
         if not specs:
@@ -151,15 +192,38 @@ class PrestaShopShop:
             raise
         return ShopProductIds(product_id, variant_ids)
 
-    async def update_product(self, ids: ShopProductIds, product: Product,
-                             category_ids: Sequence[str]) -> ShopProductIds:
-        """PATCH the product's own fields (PUT would wipe what we do not send), then bring its
-        combinations in line: patch the changed ones, create the new, delete the ones we made that
-        the ERP no longer has."""
+    async def update_product(self, ids: ShopProductIds, product: Product, category_ids: Sequence[str], *,
+                             pack: Sequence[PackItem] = (),
+                             fields: frozenset[str] = PRODUCT_FIELDS) -> ShopProductIds:
+        """Only ``fields``, the ones the ERP owns in this shop: one PATCH with just those (PUT would
+        wipe the others), then the combinations when ``variants`` is named — or, with ``price`` alone,
+        the price impacts of the combinations that have their own price."""
         product_id = ids.product_id
-        element = _mapped(mapping.product_element, product, category_ids, self.config, product_id)
-        specs = await self._combination_specs(product)
-        await self._client.update("products", product_id, element)
+        refs = await self._refs(product, fields, pack)
+        element = _mapped(mapping.product_element, product, category_ids, self.config, product_id,
+                          fields=fields, refs=refs)
+        specs = await self._combination_specs(product) if "variants" in fields else []
+        if element is not None:
+            await self._client.update("products", product_id, element)
+        if "variants" in fields:
+            return await self._sync_combinations(ids, product, specs)
+        if "price" in fields and product.has_combinations:
+            await self._update_price_impacts(ids, product)
+        return ShopProductIds(product_id, dict(ids.variant_ids) or {sku: "0" for sku in product.skus()})
+
+    async def _refs(self, product: Product, fields: Iterable[str], pack: Sequence[PackItem]) -> ProductRefs:
+        """Shop ids the product document needs, for the fields about to be written."""
+        wanted = set(fields)
+        manufacturer, features = await asyncio.gather(
+            self._lookups.manufacturer_id(product.manufacturer) if "manufacturer" in wanted else _done("0"),
+            self._lookups.feature_pairs(product) if "features" in wanted and product.features else _done(()))
+        return ProductRefs(manufacturer_id=manufacturer, features=features, pack=tuple(pack))
+
+    async def _sync_combinations(self, ids: ShopProductIds, product: Product,
+                                 specs: list[CombinationSpec]) -> ShopProductIds:
+        """Bring the combinations in line: patch the changed ones, create the new, delete the ones we
+        made that the ERP no longer has."""
+        product_id = ids.product_id
         ours = {combination_id for combination_id in ids.variant_ids.values() if combination_id != "0"}
         if not specs:
             await asyncio.gather(*(self._delete_quietly("combinations", c) for c in sorted(ours)))
@@ -188,6 +252,22 @@ class PrestaShopShop:
         await asyncio.gather(*(self._delete_quietly("combinations", c) for c in stale))
         return ShopProductIds(product_id, variant_ids)
 
+    async def _update_price_impacts(self, ids: ShopProductIds, product: Product) -> None:
+        """A new base price moves the impact of every combination priced on its own (impact = own
+        price − base); the others keep impact 0. Only the impacts that differ are written."""
+        rows = await self._client.read("combinations", display="[id,id_product,reference,price,minimal_quantity]",
+                                       filters={"id_product": filter_values([ids.product_id])})
+        by_reference = {as_text(row.get("reference")): row for row in rows}
+        by_id = {as_text(row.get("id")): row for row in rows}
+        changes = []
+        for variant in product.variants:
+            row = by_reference.get(variant.sku) or by_id.get(ids.variant_ids.get(variant.sku, ""))
+            impact = mapping.price_impact(product, variant)
+            if row is not None and _decimal_or_none(row.get("price")) != impact:
+                changes.append(self._client.update("combinations", as_text(row.get("id")),
+                                                   mapping.combination_price_element(row, impact)))
+        await asyncio.gather(*changes)
+
     async def find_product(self, sku: str) -> ShopProductIds | None:
         """The product whose reference is ``sku`` (the oldest, if the shop has several), with its
         combinations by reference: what a create cut short may have left in the shop."""
@@ -205,6 +285,45 @@ class PrestaShopShop:
 
     async def deactivate_product(self, product_id: str) -> None:
         await self._client.update("products", product_id, mapping.deactivation_element(product_id))
+
+    async def delete_product(self, product_id: str) -> None:
+        """Its combinations, stock rows, images and specific prices go with it; already gone is done."""
+        try:
+            await self._client.delete("products", product_id)
+        except NotFound:
+            pass
+
+    # --- images and documents -----------------------------------------------------------------
+
+    async def upload_image(self, product_id: str, image: FileRef, content: bytes, *, cover: bool) -> str:
+        return await self._files.upload_image(product_id, image, content, cover=cover)
+
+    async def delete_image(self, product_id: str, image_id: str) -> None:
+        await self._files.delete_image(product_id, image_id)
+
+    async def upload_document(self, product_id: str, document: FileRef, content: bytes) -> str:
+        return await self._files.upload_document(product_id, document, content)
+
+    async def delete_document(self, document_id: str) -> None:
+        await self._files.delete_document(document_id)
+
+    # --- prices -------------------------------------------------------------------------------
+
+    async def create_price_rule(self, ids: ShopProductIds, rule: PriceRule) -> str:
+        """One specific price; calls made together leave in one batch POST."""
+        return await self._prices.create_rule(ids, rule)
+
+    async def delete_price_rule(self, rule_id: str) -> None:
+        await self._prices.delete_rule(rule_id)
+
+    async def create_promotion(self, promotion: Promotion, *, product_ids: Sequence[str],
+                               category_ids: Sequence[str]) -> str:
+        """Specific prices (no coupon) or a cart rule (coupon): see ``price_documents`` for why not
+        ``specific_price_rules``. The id names the records, so deleting needs no lookup."""
+        return await self._prices.create_promotion(promotion, product_ids, category_ids)
+
+    async def delete_promotion(self, promotion_id: str) -> None:
+        await self._prices.delete_promotion(promotion_id)
 
     async def _combination_specs(self, product: Product) -> list[CombinationSpec]:
         if not product.has_combinations:
@@ -368,14 +487,14 @@ class PrestaShopShop:
         return result
 
     async def _reference_tables(self) -> Lookups:
-        if self._lookups is None:
+        if self._lookups_for_orders is None:
             countries, currencies = await asyncio.gather(
                 self._client.read("countries", display="[id,iso_code]"),
                 self._client.read("currencies", display="[id,iso_code]"))
-            self._lookups = Lookups(
+            self._lookups_for_orders = Lookups(
                 countries={as_text(row.get("id")): as_text(row.get("iso_code")).upper() for row in countries},
                 currencies={as_text(row.get("id")): as_text(row.get("iso_code")).upper() for row in currencies})
-        return self._lookups
+        return self._lookups_for_orders
 
     async def _carriers_by_id(self, carrier_ids: set[str]) -> Mapping[str, Row]:
         unknown = carrier_ids - self._carriers.keys()
@@ -468,6 +587,11 @@ class PrestaShopShop:
             self._check_ids("home category", "categories", {config.home_category_id}, "home_category_id"),
             self._check_ids("order states", "order_states", set(config.order_states.values()), "order_states"),
             self._check_ids("tax rules groups", "tax_rule_groups", tax_groups, "tax_rules_groups"),
+            self._check_ids("customer groups", "groups", set(config.customer_groups.values()), "customer_groups"),
+            *([self._check_ids("currencies", "currencies", set(config.currencies.values()), "currencies")]
+              if config.currencies else []),
+            *([self._check_ids("countries", "countries", set(config.countries.values()), "countries")]
+              if config.countries else []),
             *([self._check_ids("shop", "shops", {config.shop_id}, "shop_id")] if config.shop_id else []))
         return results
 

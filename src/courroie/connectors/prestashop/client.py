@@ -261,6 +261,32 @@ class PrestaShopClient:
     async def delete(self, resource: str, record_id: str) -> None:
         await self._send("DELETE", f"{resource}/{record_id}")
 
+    async def delete_many(self, resource: str, record_ids: Sequence[str]) -> None:
+        """``DELETE /api/resource?id=[1,2,3]``: all or nothing; a missing id is a 404 naming the
+        missing ones ("Id(s) not exists: 2, 3") and deletes none (WebserviceRequest::setObjects)."""
+        await self._send("DELETE", resource, params={"id": "[" + ",".join(record_ids) + "]"})
+
+    async def upload(self, path: str, field_name: str, filename: str, content: bytes, content_type: str,
+                     form: Mapping[str, str] | None = None) -> etree._Element:
+        """A multipart POST (images, attachment files); the answer is an XML document."""
+        response = await self._send("POST", path, files={field_name: (filename, content, content_type)},
+                                    data=dict(form or {}))
+        return self._xml(response, f"POST {path}")
+
+    async def image_ids(self, product_id: str) -> list[str]:
+        """Ids of a product's images, in position order. XML only (the JSON form is a 500 in 8.1.2,
+        02-resource-images/005); a product without images is a 404 with an empty body."""
+        try:
+            response = await self._send("GET", f"images/products/{product_id}")
+        except NotFound:
+            return []
+        root = self._xml(response, f"GET images/products/{product_id}")
+        return [str(d.get("id")) for d in root.iterfind("image/declination") if d.get("id")]
+
+    async def get_raw(self, path: str) -> httpx.Response:
+        """A GET whose answer is not a webservice document (an image, a file)."""
+        return await self._send("GET", path)
+
     async def _write(self, method: str, path: str, records: Sequence[etree._Element],
                      params: Mapping[str, str] | None = None) -> list[Record]:
         response = await self._send(method, path, params=params, content=xml_document(records),
@@ -279,13 +305,15 @@ class PrestaShopClient:
     # --- transport and errors
 
     async def _send(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
-                    content: bytes | None = None, headers: Mapping[str, str] | None = None) -> httpx.Response:
+                    content: bytes | None = None, headers: Mapping[str, str] | None = None,
+                    files: Mapping[str, tuple[str, bytes, str]] | None = None,
+                    data: Mapping[str, str] | None = None) -> httpx.Response:
         what = f"{method} /api/{path}"
         started = time.perf_counter()
         async with self._slots:
             try:
                 response = await self._http.request(method, path, params={**self._shop_params, **(params or {})},
-                                                    content=content, headers=headers)
+                                                    content=content, headers=headers, files=files, data=data or None)
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 raise http.error_for_exception(exc, what) from exc
         log.debug("%s → %s in %.0f ms", what, response.status_code, (time.perf_counter() - started) * 1000)
@@ -300,7 +328,8 @@ class PrestaShopClient:
             message += f": {describe(errors)}"
         error = http.error_for_response(response, message, overrides=self._overrides(errors))
         if isinstance(error, DataError):
-            error.details.update({"status": response.status_code, "errors": [str(e) for e in errors]})
+            error.details.update({"status": response.status_code, "errors": [str(e) for e in errors],
+                                  "codes": [e.code for e in errors if e.code is not None]})
         return error or DataError(message)
 
     def _overrides(self, errors: list[ApiError]) -> dict[int, http.ErrorFactory]:
@@ -349,10 +378,20 @@ def merge_for_put(current: etree._Element, changes: etree._Element, read_only: f
         for element in merged.findall(name):
             merged.remove(element)
     for change in changes:
-        existing = merged.find(change.tag)
-        replacement = etree.fromstring(etree.tostring(change), parser=_SAFE_PARSER)
-        if existing is None:
-            merged.append(replacement)
-        else:
-            merged.replace(existing, replacement)
+        _replace_child(merged, change)
     return merged
+
+
+def _replace_child(parent: etree._Element, change: etree._Element) -> None:
+    """``change`` in place of ``parent``'s child of the same tag; association groups one by one, so
+    that the groups we do not send stay as the GET gave them."""
+    existing = parent.find(change.tag)
+    if change.tag == "associations" and existing is not None:
+        for group in change:
+            _replace_child(existing, group)
+        return
+    replacement = etree.fromstring(etree.tostring(change), parser=_SAFE_PARSER)
+    if existing is None:
+        parent.append(replacement)
+    else:
+        parent.replace(existing, replacement)

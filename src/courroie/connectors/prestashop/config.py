@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from courroie.connectors.prestashop.validation import EXTRA_PRODUCT_FIELDS
 from courroie.model import SaleState
 
 DEFAULT_ORDER_STATES: dict[SaleState, int] = {
@@ -34,7 +35,22 @@ class PrestaShopConfig(BaseModel):
     timezone: str = "Europe/Paris"             # the shop's own time zone: date filters are local
     concurrency: int = Field(default=4, ge=1, le=32)
     stock_batch_size: int = Field(default=50, ge=1, le=500)
+    price_batch_size: int = Field(default=50, ge=1, le=500)   # <specific_price> records per POST
     timeout: float = Field(default=30.0, gt=0)
+    # B2B: ERP price list or customer group name → PrestaShop id_group (specific prices, promotions).
+    customer_groups: dict[str, int] = Field(default_factory=dict)
+    # ISO code → id, when the shop's own tables should not be read (else `currencies`/`countries`, once).
+    currencies: dict[str, int] = Field(default_factory=dict)
+    countries: dict[str, int] = Field(default_factory=dict)
+    default_currency: str = "EUR"              # amounts of cart rules (vouchers) are in this currency
+    extra_fields: dict[str, str] = Field(default_factory=dict)   # ERP free field → product field
+    short_description_limit: int = Field(default=800, ge=1)      # PS_PRODUCT_SHORT_DESC_LIMIT
+    allow_iframes: bool = False                                   # PS_ALLOW_HTML_IFRAME
+    # Upload limits. PrestaShop 8.1 checks images against PHP's upload_max_filesize (2M by default;
+    # Tools::getMaxUploadSize) and attachments against PS_ATTACHMENT_MAXIMUM_SIZE (8 MB) as well, so
+    # a stock install takes 2 MiB; raise these only with php.ini.
+    image_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1)
+    document_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1)
 
     @field_validator("url")
     @classmethod
@@ -43,6 +59,24 @@ class PrestaShopConfig(BaseModel):
         if not url.startswith(("http://", "https://")):
             raise ValueError("url must start with http:// or https://")
         return url.removesuffix("/api")
+
+    @field_validator("extra_fields")
+    @classmethod
+    def _writable_fields(cls, fields: dict[str, str]) -> dict[str, str]:
+        unknown = sorted({target for target in fields.values() if target not in EXTRA_PRODUCT_FIELDS})
+        if unknown:
+            raise ValueError(f"extra_fields map to {', '.join(unknown)}, which the connector cannot write; "
+                             f"writable: {', '.join(sorted(EXTRA_PRODUCT_FIELDS))}")
+        targets = list(fields.values())
+        twice = sorted({target for target in targets if targets.count(target) > 1})
+        if twice:
+            raise ValueError(f"extra_fields map several ERP fields to {', '.join(twice)}")
+        return fields
+
+    @field_validator("currencies", "countries")
+    @classmethod
+    def _upper_codes(cls, codes: dict[str, int]) -> dict[str, int]:
+        return {code.upper(): number for code, number in codes.items()}
 
     @field_validator("timezone")
     @classmethod

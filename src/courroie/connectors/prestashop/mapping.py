@@ -11,25 +11,38 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from lxml import etree
 from pydantic import ValidationError
 
+from courroie.connectors.prestashop import validation
 from courroie.connectors.prestashop.config import PrestaShopConfig
+from courroie.connectors.protocols import PackItem
+from courroie.errors import DataError
 from courroie.model import Address, Category, Customer, IncomingOrder, Order, OrderLine, Payment, Product, Variant
 from courroie.model.base import text
 
 Row = Mapping[str, Any]        # one record of a webservice answer, JSON-decoded (or XML, read alike)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 MICRO = Decimal("0.000001")
 NO_DATE = "0000-00-00"
 SLUG_MAX = 128               # link_rewrite maxSize in ?schema=synopsis
+
+
+def mapped(build: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """A mapping step; its ``ValueError`` means this record cannot go through as it is (a DataError)."""
+    try:
+        return build(*args, **kwargs)
+    except ValueError as exc:
+        raise DataError(str(exc)) from exc
 
 
 # --- reading loose values -------------------------------------------------------------------
@@ -115,19 +128,19 @@ def _xml_text(value: object) -> str:
     return _NOT_XML.sub("", "" if value is None else str(value))
 
 
-def _field(tag: str, value: object) -> etree._Element:
+def xml_field(tag: str, value: object) -> etree._Element:
     element = etree.Element(tag)
     element.text = _xml_text(value)
     return element
 
 
-def _record(tag: str, fields: Iterable[etree._Element]) -> etree._Element:
+def xml_record(tag: str, fields: Iterable[etree._Element]) -> etree._Element:
     element = etree.Element(tag)
     element.extend(fields)
     return element
 
 
-def _languages(tag: str, texts: Mapping[int, str]) -> etree._Element:
+def xml_languages(tag: str, texts: Mapping[int, str]) -> etree._Element:
     element = etree.Element(tag)
     for language_id, value in texts.items():
         language = etree.SubElement(element, "language", id=str(language_id))
@@ -135,16 +148,44 @@ def _languages(tag: str, texts: Mapping[int, str]) -> etree._Element:
     return element
 
 
+def xml_group(name: str, item: str, rows: Iterable[Mapping[str, object]]) -> etree._Element:
+    """One association group (``<product_features><product_feature><id>…``) of any sub-fields."""
+    group = etree.Element(name)
+    for row in rows:
+        entry = etree.SubElement(group, item)
+        for tag, value in row.items():
+            etree.SubElement(entry, tag).text = _xml_text(value)
+    return group
+
+
 def _associations(name: str, item: str, ids: Iterable[object]) -> etree._Element:
     associations = etree.Element("associations")
-    group = etree.SubElement(associations, name)
-    for value in ids:
-        etree.SubElement(etree.SubElement(group, item), "id").text = str(value)
+    associations.append(xml_group(name, item, ({"id": value} for value in ids)))
     return associations
 
 
+# --- texts per language ---------------------------------------------------------------------
+
+
+def translated(translations: Mapping[str, str], config: PrestaShopConfig, what: str,
+               rule: validation.Rule | None = None) -> dict[int, str]:
+    """One text per shop language, the fallback language filling the gaps. A language with neither
+    its own text nor the fallback's is an error (unless the ERP has no text at all: all empty)."""
+    if not any(translations.values()):
+        return {language_id: "" for language_id in config.languages.values()}
+    fallback = config.fallback_language
+    texts = {}
+    for code, language_id in config.languages.items():
+        value = text(dict(translations), code, fallback)
+        if value is None:
+            raise ValueError(f"{what} has no {code} text and no {fallback} text to fall back on")
+        texts[language_id] = validation.check(value, rule, f"{what} ({code})") if rule else value
+    return texts
+
+
 def localized(translations: Mapping[str, str], config: PrestaShopConfig) -> dict[int, str]:
-    """One text per configured shop language, the fallback language filling the gaps."""
+    """One text per configured shop language, the fallback language filling the gaps, "" where
+    neither exists (for names the hub makes up itself, such as attribute values)."""
     return {language_id: text(dict(translations), code, config.fallback_language) or ""
             for code, language_id in config.languages.items()}
 
@@ -153,24 +194,47 @@ def slugs(names: Mapping[int, str], fallback: str) -> dict[int, str]:
     return {language_id: slugify(name) or slugify(fallback) or "item" for language_id, name in names.items()}
 
 
-def required_names(translations: Mapping[str, str], config: PrestaShopConfig, what: str) -> dict[int, str]:
-    names = localized(translations, config)
-    if not any(names.values()):
+def required_names(translations: Mapping[str, str], config: PrestaShopConfig, what: str,
+                   rule: validation.Rule = validation.PRODUCT_NAME) -> dict[int, str]:
+    if not any(translations.get(code) for code in config.languages):
         raise ValueError(f"{what} has no name in {', '.join(config.languages)}")
-    return names
+    return translated(translations, config, f"{what} name", rule)
+
+
+def _fallback_name(names: Mapping[int, str], config: PrestaShopConfig) -> str:
+    return names[config.languages[config.fallback_language]] or next(n for n in names.values() if n)
+
+
+# --- categories -----------------------------------------------------------------------------
+
+
+def customer_group_ids(names: Iterable[str], config: PrestaShopConfig, what: str) -> list[int]:
+    """PrestaShop id_group of ERP price lists / customer groups, through ``customer_groups``."""
+    unknown = sorted({name for name in names if name not in config.customer_groups})
+    if unknown:
+        raise ValueError(f"{what}: customer group(s) {', '.join(map(repr, unknown))} have no id_group in "
+                         "the shop's customer_groups mapping")
+    return sorted({config.customer_groups[name] for name in names})
 
 
 def category_element(category: Category, parent_id: str, config: PrestaShopConfig,
                      category_id: str | None = None) -> etree._Element:
-    names = required_names(category.name, config, f"category {category.key}")
-    fallback = names[config.languages[config.fallback_language]] or next(n for n in names.values() if n)
-    # A new category is active; on update ``active`` is left to the merchant.
-    fields = [_field("id", category_id)] if category_id else []
-    fields.append(_field("id_parent", parent_id))
+    """A category to POST or PATCH. Its customer groups are checked but cannot be written: 8.1.2's
+    webservice hides ``groupBox`` and has no ``groups`` association on categories (sending one is a
+    400 code 86 *after* the category is saved). A new category restricted to groups is therefore
+    created inactive, so that nothing meant for some customers shows to all before the merchant has
+    ticked its groups in the back office; afterwards ``active`` and groups are the merchant's."""
+    names = required_names(category.name, config, f"category {category.key}", validation.CATEGORY_NAME)
+    customer_group_ids(category.groups, config, f"category {category.key}")
+    fields = [xml_field("id", category_id)] if category_id else []
+    fields.append(xml_field("id_parent", parent_id))
     if category_id is None:
-        fields.append(_field("active", 1))
-    fields += [_languages("name", names), _languages("link_rewrite", slugs(names, fallback))]
-    return _record("category", fields)
+        fields.append(xml_field("active", 0 if category.groups else 1))
+    fields += [xml_languages("name", names), xml_languages("link_rewrite", slugs(names, _fallback_name(names, config)))]
+    return xml_record("category", fields)
+
+
+# --- products -------------------------------------------------------------------------------
 
 
 def tax_rules_group(product: Product, config: PrestaShopConfig) -> int | None:
@@ -186,56 +250,248 @@ def _simple_variant(product: Product) -> Variant | None:
     return product.variants[0] if product.variants and not product.has_combinations else None
 
 
+@dataclass(frozen=True)
+class ProductRefs:
+    """Shop ids a product document points to, looked up (or created) before it is written."""
+
+    manufacturer_id: str = "0"
+    features: tuple[tuple[str, str], ...] = ()        # (id_feature, id_feature_value)
+    pack: tuple[PackItem, ...] = ()
+
+
+# The fields of PRODUCT_FIELDS this module writes into the product document itself ("variants" are
+# combinations, written by the connector; files have their own calls).
+DOCUMENT_FIELDS = frozenset({
+    "name", "description", "short_description", "categories", "price", "tax_group", "ean13", "weight",
+    "dimensions", "manufacturer", "features", "active", "pack", "extra",
+})
+
+
+@dataclass
+class _Product:
+    """A product document being assembled: fields in order, then one ``<associations>``."""
+
+    fields: list[etree._Element] = field(default_factory=list)
+    groups: list[etree._Element] = field(default_factory=list)
+
+    def add(self, tag: str, value: object) -> None:
+        self.fields.append(xml_field(tag, value))
+
+    def element(self) -> etree._Element:
+        record = xml_record("product", self.fields)
+        if self.groups:
+            associations = etree.SubElement(record, "associations")
+            associations.extend(self.groups)
+        return record
+
+
 def product_element(product: Product, category_ids: Sequence[str], config: PrestaShopConfig,
-                    product_id: str | None = None) -> etree._Element:
-    """A product to POST (``product_id`` None) or to PATCH: only the fields the hub owns.
+                    product_id: str | None = None, *, fields: Iterable[str] = DOCUMENT_FIELDS,
+                    refs: ProductRefs = ProductRefs()) -> etree._Element | None:
+    """A product to POST (``product_id`` None: every field) or to PATCH: only ``fields``, the ones
+    the ERP owns in this shop. None when an update has nothing to write in the product itself.
 
-    On update, fields the ERP leaves empty (descriptions) and an empty category list are left out so
-    that what the merchant wrote in the shop stays."""
-    names = required_names(product.name, config, f"product {product.sku}")
-    fallback = names[config.languages[config.fallback_language]] or next(n for n in names.values() if n)
-    single = _simple_variant(product)
-    ean13 = product.ean13 or (single.ean13 if single else None)
-    weight = product.weight if product.weight is not None else (single.weight if single else None)
+    On update, descriptions the ERP leaves empty and an empty category list are left out so that
+    what the merchant wrote in the shop stays."""
     creating = product_id is None
-    categories = list(category_ids) or ([str(config.home_category_id)] if creating else [])
-    tax_group = tax_rules_group(product, config)
-
-    fields = [] if creating else [_field("id", product_id)]
-    if categories:
-        fields.append(_field("id_category_default", categories[0]))
-    if tax_group is not None:
-        fields.append(_field("id_tax_rules_group", tax_group))
-    fields += [_field("reference", product.sku), _field("ean13", ean13 or ""),
-               _field("price", price_text(product.price.amount)), _field("active", int(product.active))]
+    wanted = DOCUMENT_FIELDS if creating else DOCUMENT_FIELDS & set(fields)
+    doc = _Product()
+    if not creating:
+        doc.add("id", product_id)
+    if "categories" in wanted:
+        _categories(doc, category_ids, config, creating)
+    if "tax_group" in wanted and (tax_group := tax_rules_group(product, config)) is not None:
+        doc.add("id_tax_rules_group", tax_group)
+    if "manufacturer" in wanted and (product.manufacturer or not creating):
+        doc.add("id_manufacturer", refs.manufacturer_id)
     if creating:
-        fields += [_field("state", 1), _field("available_for_order", 1), _field("show_price", 1),
-                   _field("minimal_quantity", 1), _field("visibility", "both")]
-    if weight is not None:
-        fields.append(_field("weight", number_text(weight)))
-    fields += [_languages("name", names), _languages("link_rewrite", slugs(names, fallback))]
-    if product.description or creating:
-        fields.append(_languages("description", localized(product.description, config)))
-    if product.short_description or creating:
-        fields.append(_languages("description_short", localized(product.short_description, config)))
+        doc.add("reference", validation.check(product.sku, validation.REFERENCE, f"reference {product.sku!r}"))
+    _numbers(doc, product, wanted, creating)
+    if "active" in wanted:
+        doc.add("active", int(product.active))
+    if creating:
+        for tag, value in (("state", 1), ("available_for_order", 1), ("show_price", 1), ("minimal_quantity", 1),
+                           ("visibility", "both")):
+            doc.add(tag, value)
+    if "pack" in wanted:
+        _pack(doc, product, refs.pack, creating)
+    if "extra" in wanted:
+        _extra(doc, product, config)
+    _texts(doc, product, config, wanted, creating)
+    if "features" in wanted and (refs.features or not creating):
+        doc.groups.append(xml_group("product_features", "product_feature",
+                                 ({"id": feature, "id_feature_value": value} for feature, value in refs.features)))
+    if not creating and len(doc.fields) == 1 and not doc.groups:
+        return None
+    return doc.element()
+
+
+def _categories(doc: _Product, category_ids: Sequence[str], config: PrestaShopConfig, creating: bool) -> None:
+    categories = list(category_ids) or ([str(config.home_category_id)] if creating else [])
     if categories:
-        fields.append(_associations("categories", "category", categories))
-    return _record("product", fields)
+        doc.add("id_category_default", categories[0])
+        doc.groups.append(xml_group("categories", "category", ({"id": c} for c in categories)))
+
+
+def _numbers(doc: _Product, product: Product, wanted: frozenset[str] | set[str], creating: bool) -> None:
+    single = _simple_variant(product)
+    if "ean13" in wanted:
+        ean13 = product.ean13 or (single.ean13 if single else None) or ""
+        doc.add("ean13", validation.check(ean13, validation.EAN13, f"EAN-13 of {product.sku}"))
+    if "price" in wanted:
+        if product.price.amount < 0:
+            raise ValueError(f"price of {product.sku} is negative ({product.price.amount})")
+        doc.add("price", price_text(product.price.amount))
+    if "weight" in wanted:
+        weight = product.weight if product.weight is not None else (single.weight if single else None)
+        if weight is not None:
+            doc.add("weight", _measure(weight, f"weight of {product.sku}"))
+    if "dimensions" in wanted:
+        for tag in ("width", "height", "depth"):
+            value = getattr(product, tag)
+            if value is not None:
+                doc.add(tag, _measure(value, f"{tag} of {product.sku}"))
+            elif not creating:
+                doc.add(tag, 0)          # the ERP owns dimensions and has none: clear the shop's
+
+
+def _measure(value: Decimal, what: str) -> str:
+    if value < 0:
+        raise ValueError(f"{what} is negative ({value}); PrestaShop takes only numbers ≥ 0")
+    return number_text(value)
+
+
+def _pack(doc: _Product, product: Product, items: Sequence[PackItem], creating: bool) -> None:
+    """A kit becomes a pack: ``type`` (Product::setWsType) and ``product_type`` "pack", and its items
+    in ``associations/product_bundle``. Each item also carries ``product_attribute_id``: 8.1.2's
+    Product::setWsProductBundle reads that key, not the ``id_product_attribute`` its own schema and
+    GET answers use (PrestaShop issue #32954), so without it every item falls back to the
+    component's default combination. A product that is no longer a kit is set back to simple."""
+    if product.kit and not items:
+        raise ValueError(f"kit {product.sku}: the shop ids of its components were not given")
+    if not items:
+        if not creating:
+            doc.add("type", "simple")
+            doc.groups.append(xml_group("product_bundle", "product", ()))
+        return
+    if product.has_combinations:
+        raise ValueError(f"kit {product.sku} has combinations; a PrestaShop pack cannot have any")
+    bad = [item for item in items if item.quantity < 1]
+    if bad:
+        raise ValueError(f"kit {product.sku}: component {bad[0].product_id} has quantity {bad[0].quantity}")
+    doc.add("type", "pack")
+    doc.add("product_type", "pack")
+    doc.groups.append(xml_group("product_bundle", "product", (
+        {"id": item.product_id, "id_product_attribute": item.variant_id or "0",
+         "product_attribute_id": item.variant_id or "0", "quantity": item.quantity} for item in items)))
+
+
+def _extra(doc: _Product, product: Product, config: PrestaShopConfig) -> None:
+    """ERP free fields into the product fields ``extra_fields`` names; a mapped field the ERP has no
+    value for is cleared (the ERP owns it)."""
+    for erp_field, target in sorted(config.extra_fields.items(), key=lambda pair: pair[1]):
+        rule = validation.EXTRA_PRODUCT_FIELDS[target]
+        raw = product.extra.get(erp_field, "")
+        value = validation.extra_value(raw, rule, f"{erp_field} of {product.sku} (→ {target})") if raw else ""
+        if rule.i18n:
+            doc.fields.append(xml_languages(target, {language_id: value for language_id in config.languages.values()}))
+        else:
+            doc.add(target, value)
+
+
+def _texts(doc: _Product, product: Product, config: PrestaShopConfig, wanted: frozenset[str] | set[str],
+           creating: bool) -> None:
+    if "name" in wanted:
+        names = required_names(product.name, config, f"product {product.sku}")
+        doc.fields += [xml_languages("name", names),
+                       xml_languages("link_rewrite", slugs(names, _fallback_name(names, config)))]
+    if "description" in wanted and (product.description or creating):
+        texts = translated(product.description, config, f"description of {product.sku}")
+        _clean(texts, config, f"description of {product.sku}")
+        doc.fields.append(xml_languages("description", texts))
+    if "short_description" in wanted and (product.short_description or creating):
+        texts = translated(product.short_description, config, f"short description of {product.sku}")
+        _clean(texts, config, f"short description of {product.sku}")
+        for language_id, value in texts.items():
+            if validation.plain_length(value) > config.short_description_limit:
+                raise ValueError(f"short description of {product.sku} (language id {language_id}) has "
+                                 f"{validation.plain_length(value)} characters without tags; PrestaShop takes "
+                                 f"{config.short_description_limit} (PS_PRODUCT_SHORT_DESC_LIMIT)")
+        doc.fields.append(xml_languages("description_short", texts))
+
+
+def _clean(texts: Mapping[int, str], config: PrestaShopConfig, what: str) -> None:
+    """Validate::isCleanHtml, with the shop's PS_ALLOW_HTML_IFRAME."""
+    codes = {language_id: code for code, language_id in config.languages.items()}
+    for language_id, value in texts.items():
+        fault = validation.clean_html_problem(value, allow_iframes=config.allow_iframes)
+        if fault:
+            raise ValueError(f"{what} ({codes[language_id]}) {fault}; PrestaShop refuses it (Validate::isCleanHtml)")
 
 
 def deactivation_element(product_id: str) -> etree._Element:
-    return _record("product", [_field("id", product_id), _field("active", 0)])
+    return xml_record("product", [xml_field("id", product_id), xml_field("active", 0)])
+
+
+def cover_element(product_id: str, image_id: str) -> etree._Element:
+    """Product::setCoverWs, behind the writable virtual field ``id_default_image``."""
+    return xml_record("product", [xml_field("id", product_id), xml_field("id_default_image", image_id)])
+
+
+def attachments_element(product_id: str, attachment_ids: Iterable[str]) -> etree._Element:
+    """Product::setWsAttachments replaces the product's whole attachment list with this one."""
+    return xml_record("product", [xml_field("id", product_id), _associations("attachments", "attachment", attachment_ids)])
+
+
+# --- manufacturers and features -------------------------------------------------------------
+
+
+def manufacturer_element(name: str) -> etree._Element:
+    checked = validation.check(name, validation.MANUFACTURER_NAME, f"manufacturer {name!r}")
+    return xml_record("manufacturer", [xml_field("active", 1), xml_field("name", checked)])
+
+
+def feature_element(names: Mapping[int, str]) -> etree._Element:
+    return xml_record("product_feature", [xml_languages("name", names)])
+
+
+def feature_value_element(feature_id: str, values: Mapping[int, str]) -> etree._Element:
+    """A predefined value (custom 0): shared by every product that has it, and usable in filters."""
+    return xml_record("product_feature_value", [xml_field("id_feature", feature_id), xml_field("custom", 0),
+                                             xml_languages("value", values)])
+
+
+@dataclass(frozen=True)
+class FeatureText:
+    """A feature or a value, by what identifies it in the shop (its text in the fallback language,
+    case and spacing folded) and with its text in every shop language."""
+
+    key: str
+    texts: tuple[tuple[int, str], ...]
+
+    @classmethod
+    def of(cls, translations: Mapping[str, str], config: PrestaShopConfig, what: str,
+           rule: validation.Rule) -> FeatureText:
+        texts = translated(translations, config, what, rule)
+        key = fold(texts[config.languages[config.fallback_language]])
+        if not key:
+            raise ValueError(f"{what} is empty")
+        return cls(key, tuple(sorted(texts.items())))
+
+
+def fold(name: str) -> str:
+    return " ".join(name.casefold().split())
 
 
 def option_group_element(name: str, config: PrestaShopConfig) -> etree._Element:
     names = {language_id: name for language_id in config.languages.values()}
-    return _record("product_option", [_field("is_color_group", 0), _field("group_type", "select"),
-                                      _languages("name", names), _languages("public_name", names)])
+    return xml_record("product_option", [xml_field("is_color_group", 0), xml_field("group_type", "select"),
+                                      xml_languages("name", names), xml_languages("public_name", names)])
 
 
 def option_value_element(group_id: str, name: str, config: PrestaShopConfig) -> etree._Element:
     names = {language_id: name for language_id in config.languages.values()}
-    return _record("product_option_value", [_field("id_attribute_group", group_id), _languages("name", names)])
+    return xml_record("product_option_value", [xml_field("id_attribute_group", group_id), xml_languages("name", names)])
 
 
 @dataclass(frozen=True)
@@ -249,15 +505,15 @@ class CombinationSpec:
     option_value_ids: tuple[str, ...]
 
     def element(self, product_id: str, combination_id: str | None = None, default: bool = False) -> etree._Element:
-        fields = [_field("id", combination_id)] if combination_id else []
-        fields += [_field("id_product", product_id), _field("reference", self.reference),
-                   _field("ean13", self.ean13), _field("price", price_text(self.price_impact))]
+        fields = [xml_field("id", combination_id)] if combination_id else []
+        fields += [xml_field("id_product", product_id), xml_field("reference", self.reference),
+                   xml_field("ean13", self.ean13), xml_field("price", price_text(self.price_impact))]
         if self.weight_impact is not None:
-            fields.append(_field("weight", number_text(self.weight_impact)))
+            fields.append(xml_field("weight", number_text(self.weight_impact)))
         if combination_id is None:
-            fields += [_field("minimal_quantity", 1), _field("default_on", 1 if default else "")]
+            fields += [xml_field("minimal_quantity", 1), xml_field("default_on", 1 if default else "")]
         fields.append(_associations("product_option_values", "product_option_value", self.option_value_ids))
-        return _record("combination", fields)
+        return xml_record("combination", fields)
 
     def matches(self, row: Row) -> bool:
         """Whether the shop's combination row already holds this (skips a useless write)."""
@@ -272,10 +528,26 @@ class CombinationSpec:
 
 
 def combination_spec(product: Product, variant: Variant, option_value_ids: Sequence[str]) -> CombinationSpec:
-    price_impact = (variant.price.amount - product.price.amount) if variant.price else Decimal(0)
-    weight_impact = (variant.weight - (product.weight or Decimal(0))) if variant.weight is not None else None
-    return CombinationSpec(variant.sku, variant.ean13 or "", price_impact.quantize(MICRO),
-                           weight_impact, tuple(option_value_ids))
+    validation.check(variant.sku, validation.REFERENCE, f"reference {variant.sku!r}")
+    validation.check(variant.ean13 or "", validation.EAN13, f"EAN-13 of {variant.sku}")
+    return CombinationSpec(variant.sku, variant.ean13 or "", price_impact(product, variant),
+                           weight_impact(product, variant), tuple(option_value_ids))
+
+
+def price_impact(product: Product, variant: Variant) -> Decimal:
+    """A combination's price is an impact on the product's: the variant's own price minus the base."""
+    return ((variant.price.amount - product.price.amount) if variant.price else Decimal(0)).quantize(MICRO)
+
+
+def weight_impact(product: Product, variant: Variant) -> Decimal | None:
+    return (variant.weight - (product.weight or Decimal(0))) if variant.weight is not None else None
+
+
+def combination_price_element(row: Row, impact: Decimal) -> etree._Element:
+    """Only a combination's price impact; id_product and minimal_quantity (required fields) as they are."""
+    return xml_record("combination", [
+        xml_field("id", as_text(row.get("id"))), xml_field("id_product", as_text(row.get("id_product"))),
+        xml_field("minimal_quantity", as_text(row.get("minimal_quantity")) or "1"), xml_field("price", price_text(impact))])
 
 
 # --- stock ----------------------------------------------------------------------------------
@@ -308,12 +580,12 @@ class StockRow:
         return self.product_id, self.variant_id
 
     def element(self, quantity: int) -> etree._Element:
-        return _record("stock_available", [
-            _field("id", self.id), _field("id_product", self.product_id),
-            _field("id_product_attribute", self.variant_id), _field("id_shop", self.shop_id),
-            _field("id_shop_group", self.shop_group_id), _field("quantity", quantity),
-            _field("depends_on_stock", self.depends_on_stock), _field("out_of_stock", self.out_of_stock),
-            _field("location", self.location)])
+        return xml_record("stock_available", [
+            xml_field("id", self.id), xml_field("id_product", self.product_id),
+            xml_field("id_product_attribute", self.variant_id), xml_field("id_shop", self.shop_id),
+            xml_field("id_shop_group", self.shop_group_id), xml_field("quantity", quantity),
+            xml_field("depends_on_stock", self.depends_on_stock), xml_field("out_of_stock", self.out_of_stock),
+            xml_field("location", self.location)])
 
 
 def belongs_to_shop(row: StockRow, shop_id: int | None, shop_group_id: int | None) -> bool:
@@ -331,7 +603,7 @@ def belongs_to_shop(row: StockRow, shop_id: int | None, shop_group_id: int | Non
 
 
 def order_history_element(order_id: str, state_id: int) -> etree._Element:
-    return _record("order_history", [_field("id_order", order_id), _field("id_order_state", state_id)])
+    return xml_record("order_history", [xml_field("id_order", order_id), xml_field("id_order_state", state_id)])
 
 
 ORDER_CARRIER_FIELDS = ("id", "id_order", "id_carrier", "id_order_invoice", "weight", "shipping_cost_tax_excl",
@@ -343,7 +615,7 @@ def order_carrier_element(row: Row, tracking_number: str) -> etree._Element:
     values = {name: as_text(row.get(name)) for name in ORDER_CARRIER_FIELDS} | {"tracking_number": tracking_number}
     for name in ("id_order_invoice", "weight", "shipping_cost_tax_excl", "shipping_cost_tax_incl"):
         values[name] = values[name] or "0"     # single JSON records drop zero fields
-    return _record("order_carrier", [_field(name, values[name]) for name in ORDER_CARRIER_FIELDS])
+    return xml_record("order_carrier", [xml_field(name, values[name]) for name in ORDER_CARRIER_FIELDS])
 
 
 def shop_time_filter(since: datetime, zone: ZoneInfo) -> str:

@@ -1,4 +1,4 @@
-"""Tryton as the hub's ERP, over JSON-RPC: catalog, stock, orders and what became of them.
+"""Tryton as the hub's ERP, over JSON-RPC: catalog, prices, stock, orders and what became of them.
 
 ``TrytonErp(config)`` implements :class:`courroie.connectors.protocols.ErpConnector`. Every read is
 batched (``search_read`` with explicit fields, pages of ``config.page_size``), never one call per
@@ -8,19 +8,25 @@ product. Keys handed to the hub are Tryton record ids as text.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from courroie.connectors.protocols import CheckResult, ErpSale
-from courroie.connectors.tryton import mapping
+from courroie.connectors.tryton import files, mapping, pricing
 from courroie.connectors.tryton.client import RpcStats, TrytonClient
 from courroie.connectors.tryton.config import TrytonConfig
 from courroie.connectors.tryton.mapping import Row
 from courroie.errors import ConnectionFailure, CourroieError, DataError
-from courroie.model import Address, Category, Customer, Order, Product, SaleStatus, StockLevel
+from courroie.model import (
+    Address, Category, Customer, Order, PriceRule, Product, Promotion, SaleStatus, StockLevel,
+)
 
 __all__ = ["TrytonConfig", "TrytonErp"]
 
@@ -52,9 +58,36 @@ NEEDED_FIELDS: Mapping[tuple[str, str], str] = {
     ("stock.shipment.out", "shipping_reference"): "stock_package_shipping",
 }
 
+# Modules a merchant may do without: the hub then has less to publish, nothing fails.
+OPTIONAL_FIELDS: Mapping[tuple[str, str], tuple[str, str]] = {
+    ("product.image", "image"): ("product_image", "no pictures"),
+    ("product.component", "parent_template"): ("product_kit", "no kit components"),
+    ("party.party", "sale_price_list"): ("sale_price_list", "no price lists"),
+    ("product.price_list.line", "start_date"): ("product_price_list_dates", "no dated prices"),
+    ("sale.promotion", "formula"): ("sale_promotion", "no campaigns"),
+    ("sale.promotion", "coupons"): ("sale_promotion_coupon", "no coupon codes"),
+}
+IMAGES = ("product.image", "image")
+KITS = ("product.component", "parent_template")
+PRICE_LISTS = ("party.party", "sale_price_list")
+DATED_PRICES = ("product.price_list.line", "start_date")
+PROMOTIONS = ("sale.promotion", "formula")
+COUPONS = ("sale.promotion", "coupons")
+
 CATEGORY_FIELDS = ["name", "parent"]
 TEMPLATE_FIELDS = ["code", "name", "list_price", "categories", "weight", "weight_uom.factor",
+                   "length", "length_uom.factor", "width", "width_uom.factor", "height", "height_uom.factor",
                    "account_category.name", "active"]
+IMAGE_FIELDS = ["template", "product", "sequence", "description", "image"]
+DOCUMENT_FIELDS = ["resource", "name", "description", "data"]
+COMPONENT_FIELDS = ["parent_template", "parent_product", "sequence", "product.code", "quantity", "unit.factor",
+                    "product.default_uom.factor"]
+PRICE_LIST_FIELDS = ["name", "price", "tax_included", "company.currency.code", "company.timezone"]
+PRICE_LINE_FIELDS = ["price_list", "formula", "quantity", "product", "category"]
+PROMOTION_FIELDS = ["name", "formula", "start_date", "end_date", "price_list.name", "amount", "currency.code",
+                    "untaxed_amount", "quantity", "products", "products.code", "categories"]
+COUPON_FIELDS = ["coupons.number_of_use", "coupons.numbers.number", "coupons.numbers.start_date",
+                 "coupons.numbers.end_date", "coupons.numbers.active"]
 VARIANT_FIELDS = ["code", "template", "attributes", "list_price", "identifiers.type", "identifiers.code",
                   "position", "description", "active"]
 ATTRIBUTE_FIELDS = ["name", "string", "type_", "selection_json"]
@@ -82,6 +115,8 @@ class TrytonErp:
         # countries, carriers): they do not change while the hub runs, so each is asked once.
         self._ids: dict[tuple[str, str], int] = {}
         self._currency: str | None = None
+        self._timezone: ZoneInfo | None = None
+        self._present: frozenset[tuple[str, str]] | None = None
 
     @property
     def stats(self) -> RpcStats:
@@ -108,8 +143,8 @@ class TrytonErp:
                                           fix=getattr(error, "hint", "") or "check `user` and `password`")]
         results.append(CheckResult(f"login as {self.config.user!r}", True,
                                    f"database {self.config.database!r}, company {self.client.context.get('company')}"))
-        for check in (self._check_models, self._check_warehouses, self._check_configured_products,
-                      self._check_countries):
+        for check in (self._check_models, self._check_optional_modules, self._check_catalog_settings,
+                      self._check_warehouses, self._check_configured_products, self._check_countries):
             try:
                 results += await check()
             except CourroieError as error:
@@ -143,6 +178,30 @@ class TrytonErp:
                             "present" if (model, name) in present else "missing",
                             fix="" if (model, name) in present else f"activate the Tryton module {module!r}")
                 for (model, name), module in NEEDED_FIELDS.items()]
+
+    async def _check_optional_modules(self) -> list[CheckResult]:
+        present = await self._optional()
+        return [CheckResult(f"module {module}", True, "activated" if needed in present else f"not activated: {loss}")
+                for needed, (module, loss) in OPTIONAL_FIELDS.items()]
+
+    async def _check_catalog_settings(self) -> list[CheckResult]:
+        """The attributes, category roots and template fields the configuration names exist."""
+        results = []
+        if self.config.features:
+            rows = await self.client.search_read("product.attribute", [("name", "in", self.config.features)], ["name"])
+            results += _named_checks("feature attribute", self.config.features, {row["name"] for row in rows},
+                                     missing="no product.attribute has this name", setting="features")
+        if self.config.tag_categories:
+            tags = await self._tag_categories()
+            results.append(CheckResult("tag categories", bool(tags), f"{len(tags)} categories become tags",
+                                       fix="" if tags else "fix `tag_categories`: no category has these names"))
+        if self.config.extra_fields:
+            names = sorted({path.split(".")[0] for path in self.config.extra_fields})
+            rows = await self.client.search_read("ir.model.field", [("model", "=", "product.template"),
+                                                                    ("name", "in", names)], ["name"])
+            results += _named_checks("extra field", names, {row["name"] for row in rows},
+                                     missing="product.template has no such field", setting="extra_fields")
+        return results
 
     async def _check_warehouses(self) -> list[CheckResult]:
         found = await self._warehouses(self.config.all_warehouses, strict=False)
@@ -182,51 +241,140 @@ class TrytonErp:
     # --- catalog --------------------------------------------------------------------------------------
 
     async def read_categories(self) -> list[Category]:
+        """The catalog categories (not the accounting ones, nor the tag categories of ``tag_categories``)."""
         rows = await self._in_languages(lambda context: self.client.search_read_all(
             "product.category", [("accounting", "=", False)], CATEGORY_FIELDS, context=context))
-        return mapping.categories_from_rows(rows)
+        tags = mapping.tag_categories(rows[self.config.main_language], self.config.tag_categories)
+        return mapping.categories_from_rows(rows, hidden=tags)
 
     async def read_products(self) -> list[Product]:
-        currency, excluded, schemas = await asyncio.gather(
-            self._company_currency(), self._hub_line_templates(), self._attribute_schemas())
+        """Every salable template as a product, its variants, pictures (hashed), documents, kit
+        components, features, brand, tags and extra fields: about fifteen calls for any catalog,
+        plus one per ``file_batch_bytes`` of pictures and documents."""
+        currency, excluded, schemas, tags = await asyncio.gather(
+            self._company_currency(), self._hub_line_templates(), self._schemas_by_language(),
+            self._tag_categories())
         domain = [*SELLABLE, *([("id", "not in", sorted(excluded))] if excluded else [])]
         main = self._language(self.config.main_language)
-        templates = await self.client.search_read_all("product.template", domain, TEMPLATE_FIELDS, context=main)
+        templates = await self.client.search_read_all(
+            "product.template", domain, [*TEMPLATE_FIELDS, *self.config.extra_fields], context=main)
         ids = [row["id"] for row in templates]
-        variants, names, descriptions = await asyncio.gather(
+        variants, names, descriptions, template_files = await asyncio.gather(
             self.client.search_read_in("product.product", "template", ids, VARIANT_FIELDS, context=main),
             self._translated("product.template", "id", ids, "name"),
-            self._translated("product.product", "template", ids, "description"))
+            self._translated("product.product", "template", ids, "description"),
+            self._template_files(ids))
         names[self.config.main_language] = {row["id"]: row for row in templates}
         descriptions[self.config.main_language] = {row["id"]: row for row in variants}
         by_template: dict[int, list[Row]] = {}
         for variant in sorted(variants, key=mapping.variant_order):
             by_template.setdefault(variant["template"], []).append(variant)
+        attached = self._attached(templates, by_template, template_files)
+        options = mapping.CatalogOptions(
+            schemas_by_language=schemas, features=self.config.features,
+            manufacturer_identifier=self.config.manufacturer_identifier, tags=tags,
+            extra_fields=self.config.extra_fields)
+        texts = _Texts(self._ordered(names), self._ordered(descriptions))
         return [product for template in templates
-                if (product := self._product(template, by_template.get(template["id"], []), names,
-                                             descriptions, schemas, currency))]
+                if (product := self._product(template, by_template.get(template["id"], []), texts,
+                                             currency, options, attached.get(template["id"])))]
 
-    def _product(self, template: Row, variants: list[Row], names: dict[str, dict[int, Row]],
-                 descriptions: dict[str, dict[int, Row]], schemas: dict[str, mapping.AttributeSchema],
-                 currency: str) -> Product | None:
+    def _product(self, template: Row, variants: list[Row], texts: _Texts, currency: str,
+                 options: mapping.CatalogOptions, attached: mapping.Attached | None) -> Product | None:
         # Tryton describes variants, shops describe products: the first variant speaks for all.
         first = next((v["id"] for v in variants if v.get("code")), None)
         product = mapping.product_from_rows(
-            template, variants, names=mapping.translations(self._ordered(names), template["id"], "name"),
-            descriptions=mapping.translations(self._ordered(descriptions), first, "description")
-            if first is not None else {},
-            schemas=schemas, currency=currency)
+            template, variants, names=mapping.translations(texts.names, template["id"], "name"),
+            descriptions=mapping.translations(texts.descriptions, first, "description") if first is not None else {},
+            schemas=options.schemas_by_language.get(self.config.main_language, {}), currency=currency,
+            options=options, attached=attached)
         if product is None:
             logger.warning("tryton: template %s has no coded variant or no price: not published", template["id"])
         return product
 
+    def _attached(self, templates: Sequence[Row], by_template: Mapping[int, list[Row]],
+                  template_files: mapping.TemplateFiles) -> dict[int, mapping.Attached]:
+        coded = {template: [v for v in rows if v.get("code")] for template, rows in by_template.items()}
+        first = {template: rows[0] for template, rows in coded.items() if rows}
+        return mapping.attached_by_template(
+            template_files,
+            template_codes={t["id"]: t.get("code") or first[t["id"]]["code"] for t in templates if t["id"] in first},
+            variant_codes={v["id"]: v["code"] for rows in coded.values() for v in rows},
+            first_variants={template: row["id"] for template, row in first.items()},
+            language=self.config.main_language)
+
     def _ordered(self, texts: dict[str, dict[int, Row]]) -> dict[str, dict[int, Row]]:
         return {language: texts.get(language, {}) for language in self.config.languages}
 
-    async def _attribute_schemas(self) -> dict[str, mapping.AttributeSchema]:
-        rows = await self.client.search_read_all("product.attribute", [], ATTRIBUTE_FIELDS,
+    async def _schemas_by_language(self) -> dict[str, dict[str, mapping.AttributeSchema]]:
+        """Attributes in every language: variants show the main one, features every one."""
+        rows = await self._in_languages(lambda context: self.client.search_read_all(
+            "product.attribute", [], ATTRIBUTE_FIELDS, context=context))
+        return {language: mapping.attribute_schemas(by_id.values()) for language, by_id in rows.items()}
+
+    async def _tag_categories(self) -> dict[int, str]:
+        """Category id → tag, for the categories under ``tag_categories``."""
+        if not self.config.tag_categories:
+            return {}
+        rows = await self.client.search_read_all("product.category", [("accounting", "=", False)], CATEGORY_FIELDS,
                                                  context=self._language(self.config.main_language))
-        return mapping.attribute_schemas(rows)
+        return mapping.tag_categories({row["id"]: row for row in rows}, self.config.tag_categories)
+
+    # --- pictures, documents, kit components
+
+    async def _template_files(self, templates: Sequence[int]) -> mapping.TemplateFiles:
+        present = await self._optional()
+        (images, captions, image_facts), (documents, document_facts), components = await asyncio.gather(
+            self._images(templates) if IMAGES in present else _nothing(([], {}, {})),
+            self._documents(templates),
+            self.client.search_read_all("product.component", ["OR", ("parent_template", "!=", None),
+                                                              ("parent_product", "!=", None)], COMPONENT_FIELDS)
+            if KITS in present else _nothing([]))
+        return mapping.TemplateFiles(images=images, captions=captions, image_facts=image_facts, documents=documents,
+                                     document_facts=document_facts, components=components)
+
+    async def _images(self, templates: Sequence[int]) -> tuple[list[Row], dict[str, dict[int, Row]],
+                                                               dict[int, mapping.FileFacts]]:
+        """``product.image`` of the templates with their captions in every language, and the facts of
+        their bytes (see :mod:`.files`)."""
+        main, others = self.config.main_language, self.config.languages[1:]
+        sizes = files.size_context(*IMAGES)
+        rows, *translated = await asyncio.gather(
+            self.client.search_read_in("product.image", "template", templates, IMAGE_FIELDS,
+                                       context={**self._language(main), **sizes}),
+            *(self.client.search_read_in("product.image", "template", templates, ["description"],
+                                         context=self._language(language)) for language in others))
+        captions = {main: {row["id"]: row for row in rows}} | {
+            language: {row["id"]: row for row in part} for language, part in zip(others, translated, strict=True)}
+        facts = await self._hash(*IMAGES, {row["id"]: row.get("image") or 0 for row in rows}, {})
+        return rows, captions, facts
+
+    async def _documents(self, templates: Sequence[int]) -> tuple[list[Row], dict[int, mapping.FileFacts]]:
+        """Files attached to the templates (links are left out: they have no bytes to publish)."""
+        rows = await self.client.search_read_all(
+            "ir.attachment", [("resource", "like", "product.template,%"), ("type", "=", "data")], DOCUMENT_FIELDS,
+            context=files.size_context("ir.attachment", "data"))
+        wanted = set(templates)
+        rows = [row for row in rows if mapping.resource_id(row.get("resource"), "product.template") in wanted]
+        facts = await self._hash("ir.attachment", "data", {row["id"]: row.get("data") or 0 for row in rows},
+                                 {row["id"]: row.get("name") or "" for row in rows})
+        return rows, facts
+
+    async def _hash(self, model: str, field: str, sizes: Mapping[int, int],
+                    names: Mapping[int, str]) -> dict[int, mapping.FileFacts]:
+        return await files.hash_files(self.client, model, field, sizes, names,
+                                      batch_bytes=self.config.file_batch_bytes, max_records=self.config.page_size)
+
+    async def read_file(self, key: str) -> bytes:
+        """The bytes of a picture (``image/<id>``) or a document (``attachment/<id>``)."""
+        try:
+            model, field, record = mapping.parse_file_key(key)
+        except ValueError as error:
+            raise DataError(str(error), details={"key": key}) from None
+        rows = await self.client.search_read(model, [("id", "=", record)], [field])
+        if not rows or not rows[0].get(field):
+            raise DataError(f"Tryton has no {model} {record} any more", details={"key": key})
+        return bytes(rows[0][field])
 
     async def _hub_line_templates(self) -> set[int]:
         """Templates of carrier and hub line products: articles of orders, not of the catalog."""
@@ -263,9 +411,153 @@ class TrytonErp:
             if company is None:
                 raise ConnectionFailure(f"Tryton user {self.config.user!r} has no current company",
                                         hint="set the user's company in Tryton (Administration › Users)")
-            [row] = await self.client.execute("company.company", "read", [company], ["currency.code"])
+            [row] = await self.client.execute("company.company", "read", [company], ["currency.code", "timezone"])
             self._currency = mapping.related(row, "currency").get("code") or "EUR"
+            self._timezone = _zone(row.get("timezone"))
         return self._currency
+
+    async def _company_timezone(self) -> ZoneInfo:
+        """Tryton's days (price list and promotion dates) are the company's."""
+        await self._company_currency()
+        assert self._timezone is not None
+        return self._timezone
+
+    async def _optional(self) -> frozenset[tuple[str, str]]:
+        """Which of :data:`OPTIONAL_FIELDS` this database has (asked once)."""
+        if self._present is None:
+            models = sorted({model for model, _ in OPTIONAL_FIELDS})
+            names = sorted({name for _, name in OPTIONAL_FIELDS})
+            rows = await self.client.search_read("ir.model.field", [("model", "in", models), ("name", "in", names)],
+                                                 ["model", "name"])
+            self._present = frozenset((row["model"], row["name"]) for row in rows) & frozenset(OPTIONAL_FIELDS)
+        return self._present
+
+    # --- prices ---------------------------------------------------------------------------------------
+
+    async def read_price_rules(self, price_lists: Sequence[str]) -> list[PriceRule]:
+        """The prices of the named ``product.price_list``s that differ from the list price, as rules
+        (see :mod:`.pricing` for what they mean and how few reads they take): quantity tiers from the
+        lines' quantities, dated prices from their days (``product_price_list_dates``), tax excluded,
+        in the list's company currency. ``PriceRule.price_list`` is the list's name."""
+        if not price_lists:
+            return []
+        if PRICE_LISTS not in await self._optional():
+            raise ConnectionFailure("Tryton has no sale price lists",
+                                    hint="activate the Tryton module 'sale_price_list'")
+        dated = DATED_PRICES in await self._optional()
+        lists = await self._price_lists(price_lists)
+        lines, excluded = await asyncio.gather(
+            self.client.search_read_all("product.price_list.line", [("price_list", "in", [pl["id"] for pl in lists])],
+                                        [*PRICE_LINE_FIELDS, *(["start_date", "end_date"] if dated else [])]),
+            self._hub_line_templates())
+        domain = [*SELLABLE, ("code", "!=", None), *([("template", "not in", sorted(excluded))] if excluded else [])]
+        # The base prices, once for every list (a plain field: ten times cheaper than a list's price).
+        products = await self.client.search_read_all("product.product", domain, ["code", "list_price_used"])
+        bases = {row["id"]: row["list_price_used"] for row in products if row.get("list_price_used") is not None}
+        found = await asyncio.gather(*(
+            self._list_rules(row, [pricing.list_line(line, plain_list=_plain(row)) for line in lines
+                                   if line["price_list"] == row["id"]], domain, bases)
+            for row in lists))
+        codes = {row["id"]: row["code"] for row in products}
+        return [rule for rules in found for product in sorted(bases, key=codes.__getitem__)
+                for rule in rules(product, codes[product])]
+
+    async def _price_lists(self, names: Sequence[str]) -> list[Row]:
+        wanted = list(dict.fromkeys(names))
+        rows = await self.client.search_read("product.price_list", [("name", "in", wanted)], PRICE_LIST_FIELDS,
+                                             order=[("id", "ASC")], context=self._language(self.config.main_language))
+        by_name: dict[str, Row] = {}
+        for row in rows:
+            by_name.setdefault(row["name"], row)      # two lists of one name: the older one
+        missing = [name for name in wanted if name not in by_name]
+        if missing:
+            raise ConnectionFailure(f"no Tryton price list named {', '.join(map(repr, missing))}",
+                                    hint="fix the shop's `prices` settings or the list's name in Tryton")
+        return [by_name[name] for name in wanted]
+
+    async def _list_rules(self, price_list: Row, lines: list[pricing.ListLine], domain: list[Any],
+                          bases: Mapping[int, Decimal]) -> Callable[[int, str], list[PriceRule]]:
+        """Ask Tryton what :func:`pricing.asks` says; return the rules of one product of this list."""
+        company = mapping.related(price_list, "company")
+        info = pricing.PriceListInfo(price_list["name"], mapping.related(company, "currency").get("code") or "EUR",
+                                     _zone(company.get("timezone")))
+        days = pricing.segments(lines, dt.datetime.now(info.timezone).date())
+        quantities = pricing.tiers(lines)
+        # A tax-included list is read once per accounting category, with its taxes: Tryton then gives
+        # the price tax excluded, as on a sale line.
+        groups: list[_TaxGroup | None] = list(await self._tax_groups()) if price_list.get("tax_included") else [None]
+        asks = pricing.asks(lines, days)
+        reads = [(ask, group) for ask in asks if not ask.at_base for group in groups]
+        rows = await asyncio.gather(*(self._sale_prices(price_list["id"], ask, days, domain, group)
+                                      for ask, group in reads))
+        answers: dict[tuple[int, int], dict[int, Decimal | None]] = {
+            (ask.segment, ask.quantity): dict(bases) for ask in asks if ask.at_base}
+        for (ask, _), part in zip(reads, rows, strict=True):
+            answers.setdefault((ask.segment, ask.quantity), {}).update(
+                {row["id"]: row.get("sale_price_uom") for row in part})
+
+        def rules(product: int, sku: str) -> list[PriceRule]:
+            grid = pricing.price_grid(product, answers, days, quantities)
+            return pricing.product_rules(sku, bases[product], grid, days, quantities, info)
+        return rules
+
+    async def _sale_prices(self, price_list: int, ask: pricing.Ask, days: Sequence[pricing.Segment],
+                           domain: list[Any], group: _TaxGroup | None) -> list[Row]:
+        """``sale_price_uom`` as a sale line would get it, for the products of one ask (of one
+        accounting category, with its taxes, for a tax-included list: Tryton's ``reverse_compute``)."""
+        where = [*domain, *([ask.domain] if ask.domain else []),
+                 *([("template.account_category", "=", group.category)] if group else [])]
+        context = {"price_list": price_list, "quantity": ask.quantity, "date": days[ask.segment].day,
+                   **({"taxes": list(group.taxes)} if group and group.taxes else {})}
+        return await self.client.search_read_all("product.product", where, ["sale_price_uom"], context=context)
+
+    async def _tax_groups(self) -> list[_TaxGroup]:
+        """Accounting categories and their customer taxes (a product's taxes come from its category);
+        a last group for products without one, read without taxes."""
+        rows = await self.client.search_read_all("product.category", [("accounting", "=", True)],
+                                                 ["customer_taxes_used"])
+        return [*(_TaxGroup(row["id"], tuple(row.get("customer_taxes_used") or [])) for row in rows),
+                _TaxGroup(None, ())]
+
+    async def read_promotions(self) -> list[Promotion]:
+        """``sale.promotion``s not over yet (``sale_promotion_coupon``: one campaign per coupon number).
+        What a shop would apply differently is left out with a warning (see ``mapping.NotMapped``)."""
+        present = await self._optional()
+        if PROMOTIONS not in present:
+            return []
+        timezone = await self._company_timezone()
+        today = dt.datetime.now(timezone).date()
+        fields = [*PROMOTION_FIELDS, *(COUPON_FIELDS if COUPONS in present else [])]
+        rows, currency, tree = await asyncio.gather(
+            self.client.search_read_all(
+                "sale.promotion", [["OR", ("end_date", "=", None), ("end_date", ">=", today)]], fields,
+                context=self._language(self.config.main_language)),
+            self._company_currency(), self._shop_category_tree())
+        context = mapping.PromotionContext(currency, timezone, tree)
+        found: list[Promotion] = []
+        for row in rows:
+            try:
+                skus = await self._promotion_skus(row) if mapping.promotion_needs_skus(row, tree) else None
+                found += mapping.promotions_from_row(row, context, skus)
+            except mapping.NotMapped as reason:
+                logger.warning("tryton: promotion %s (%s) not published: %s", row["id"], row.get("name"), reason)
+        return found
+
+    async def _shop_category_tree(self) -> dict[int, int | None]:
+        """Category → parent, of the categories shops get (see :meth:`read_categories`)."""
+        rows = await self.client.search_read_all("product.category", [("accounting", "=", False)], CATEGORY_FIELDS,
+                                                 context=self._language(self.config.main_language))
+        hidden = mapping.tag_categories({row["id"]: row for row in rows}, self.config.tag_categories)
+        return {row["id"]: row.get("parent") for row in rows if row["id"] not in hidden}
+
+    async def _promotion_skus(self, row: Row) -> list[str]:
+        """The SKUs a promotion applies to, as Tryton selects them: its products *and* its categories
+        with their sub-categories."""
+        domain = [*SELLABLE, ("code", "!=", None),
+                  ("template.categories_all", "child_of", list(row.get("categories") or []), "parent"),
+                  *([("id", "in", list(row["products"]))] if row.get("products") else [])]
+        rows = await self.client.search_read_all("product.product", domain, ["code"])
+        return sorted(r["code"] for r in rows)
 
     # --- stock ----------------------------------------------------------------------------------------
 
@@ -501,6 +793,43 @@ class TrytonErp:
         rows = await self.client.search_read_in("sale.sale", "id", ids, STATUS_FIELDS)
         statuses = (mapping.sale_status(row) for row in sorted(rows, key=lambda r: r["id"]))
         return [status for status in statuses if status is not None]
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """Translated names (of templates) and descriptions (of variants): {language: {id: row}}."""
+
+    names: dict[str, dict[int, Row]]
+    descriptions: dict[str, dict[int, Row]]
+
+
+@dataclass(frozen=True)
+class _TaxGroup:
+    category: int | None                 # account_category of the products; None: without one
+    taxes: tuple[int, ...]
+
+
+async def _nothing(value: Any) -> Any:
+    return value
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, KeyError):
+        logger.warning("tryton: unknown company timezone %r, days taken in UTC", name)
+        return ZoneInfo("UTC")
+
+
+def _plain(price_list: Row) -> bool:
+    """``unit_price`` is the list price, and prices exclude taxes (see :func:`pricing.list_line`)."""
+    return price_list.get("price") == "list_price" and not price_list.get("tax_included")
+
+
+def _named_checks(what: str, names: Sequence[str], known: set[str], *, missing: str,
+                  setting: str) -> list[CheckResult]:
+    return [CheckResult(f"{what} {name!r}", name in known, "found" if name in known else missing,
+                        fix="" if name in known else f"fix `{setting}`") for name in names]
 
 
 def _version_result(version: str, url: str) -> CheckResult:

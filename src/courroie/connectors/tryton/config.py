@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+FIELD_PATH = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 
 
 class TrytonConfig(BaseModel):
@@ -34,6 +38,23 @@ class TrytonConfig(BaseModel):
     discount_product: str | None = None
     page_size: int = Field(default=500, ge=10, le=5000)    # records per read
 
+    # --- what the catalog carries beyond Tryton's own product fields
+    # ``product.identifier`` type holding the brand: "brand" is where Tryton's own product data feed
+    # (web_shop_product_data_feed) reads it. None: no manufacturer.
+    manufacturer_identifier: str | None = "brand"
+    # Names of ``product.attribute``s that are characteristics rather than options ("protection",
+    # "warranty"): published as features, and left out of the variants' options when every variant
+    # of the template has the same value.
+    features: list[str] = Field(default_factory=list)
+    # Names (or ids) of category roots used as labels ("Étiquettes"): their categories become the
+    # products' tags instead of shop categories.
+    tag_categories: list[str] = Field(default_factory=list)
+    # ``product.template`` fields passed to the shops as ``Product.extra``, dotted paths allowed
+    # ("volume", "default_uom.symbol"); the key is the path as written here.
+    extra_fields: list[str] = Field(default_factory=list)
+    # Pictures and documents are hashed from their bytes, read in batches of about this size.
+    file_batch_bytes: int = Field(default=8_000_000, ge=100_000)
+
     @field_validator("url")
     @classmethod
     def _server_root(cls, url: str) -> str:
@@ -48,6 +69,14 @@ class TrytonConfig(BaseModel):
         if not languages:
             raise ValueError("languages must name at least one Tryton language code")
         return languages
+
+    @field_validator("extra_fields")
+    @classmethod
+    def _field_paths(cls, paths: list[str]) -> list[str]:
+        wrong = [path for path in paths if not FIELD_PATH.match(path)]
+        if wrong:
+            raise ValueError(f"not Tryton field names: {', '.join(wrong)}")
+        return paths
 
     @property
     def main_language(self) -> str:

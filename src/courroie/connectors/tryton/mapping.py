@@ -8,18 +8,22 @@ Conventions of the rows: many2one fields hold an id or ``None``; a dotted field 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import json
+import mimetypes
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from courroie.connectors.protocols import ErpSale
+from courroie.connectors.tryton import pricing
 from courroie.model import (
-    Address, Category, Customer, Money, Order, Product, SaleState, SaleStatus, Shipment, StockLevel,
-    Translations, Variant,
+    Address, Category, Customer, Feature, FileRef, KitItem, Money, Order, Product, Promotion, SaleState,
+    SaleStatus, Shipment, StockLevel, Translations, Variant,
 )
 
 Row = dict[str, Any]
@@ -70,8 +74,37 @@ def translations(rows_by_language: Mapping[str, Mapping[int, Row]], record: int,
     return texts
 
 
-def categories_from_rows(rows_by_language: Mapping[str, Mapping[int, Row]]) -> list[Category]:
-    """Categories, each after its parent (so a shop can create them in this order)."""
+def descendants(parents: Mapping[int, int | None], roots: Iterable[int]) -> set[int]:
+    """``roots`` and every category under them, from ``{category: its parent}``."""
+    found = set(roots)
+    children: dict[int | None, list[int]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
+    pending = list(found)
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
+
+
+def tag_categories(rows: Mapping[int, Row], roots: Sequence[str]) -> dict[int, str]:
+    """Category id → tag, for the categories under the roots named (by name or id) in ``roots``:
+    labels such as "New" that a shop filters on rather than shows as a category."""
+    wanted = set(roots)
+    named = [row["id"] for row in rows.values() if row.get("name") in wanted or key(row["id"]) in wanted]
+    parents = {row["id"]: row.get("parent") for row in rows.values()}
+    return {category: rows[category].get("name") or key(category) for category in sorted(descendants(parents, named))}
+
+
+def categories_from_rows(rows_by_language: Mapping[str, Mapping[int, Row]],
+                         hidden: Iterable[int] = ()) -> list[Category]:
+    """Categories, each after its parent (so a shop can create them in this order); ``hidden`` ones
+    (tag categories) left out."""
+    hidden = set(hidden)
+    rows_by_language = {language: {id_: row for id_, row in rows.items() if id_ not in hidden}
+                        for language, rows in rows_by_language.items()}
     main = next(iter(rows_by_language.values()))
 
     def depth(row: Row) -> int:
@@ -115,9 +148,11 @@ def attribute_text(schema: AttributeSchema, value: Any) -> str:
     return str(value)
 
 
-def variant_attributes(values: Mapping[str, Any] | None, schemas: Mapping[str, AttributeSchema]) -> dict[str, str]:
-    """``{"voltage": "24v"}`` → ``{"Voltage": "24 V"}``, in the order the attributes were defined."""
-    values = values or {}
+def variant_attributes(values: Mapping[str, Any] | None, schemas: Mapping[str, AttributeSchema],
+                       hidden: Iterable[str] = ()) -> dict[str, str]:
+    """``{"voltage": "24v"}`` → ``{"Voltage": "24 V"}``, in the order the attributes were defined;
+    ``hidden`` attributes (shown as features instead) left out."""
+    values = {name: value for name, value in (values or {}).items() if name not in set(hidden)}
     known = [schemas[name] for name in schemas if values.get(name) is not None]
     unknown = sorted(name for name in values if name not in schemas and values[name] is not None)
     texts = {schema.label: attribute_text(schema, values[schema.name]) for schema in known}
@@ -146,6 +181,20 @@ def weight_in_kg(weight: float | None, unit_factor: float | None) -> Decimal | N
     return decimal(weight * unit_factor)
 
 
+def length_in_cm(length: float | None, unit_factor: float | None) -> Decimal | None:
+    """product_measurements lengths are floats in any length unit; its factor is relative to the metre."""
+    if length is None or unit_factor is None:
+        return None
+    return decimal(length * unit_factor * 100)
+
+
+def dimensions(template: Row) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """Shops' width, height and depth from Tryton's width, height and length."""
+    width, height, depth = (length_in_cm(template.get(name), related(template, f"{name}_uom").get("factor"))
+                            for name in ("width", "height", "length"))
+    return width, height, depth
+
+
 def text_to_html(text: str) -> str:
     """Tryton descriptions are plain text; shops want HTML: paragraphs and line breaks."""
     paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
@@ -166,6 +215,241 @@ def html_translations(texts: Translations) -> Translations:
     return {language: as_html(text) for language, text in texts.items() if text.strip()}
 
 
+FIRST_PARAGRAPH = re.compile(r"^\s*(<p\b[^>]*>.*?</p>)", re.IGNORECASE | re.DOTALL)
+
+
+def short_descriptions(descriptions: Translations) -> Translations:
+    """Tryton has no short description: the first paragraph of the long one (a one-sentence summary
+    where merchants write one first) stands for it."""
+    return {language: found.group(1) for language, text in descriptions.items()
+            if (found := FIRST_PARAGRAPH.match(text))}
+
+
+# --- files and components of a template -----------------------------------------------------------------
+
+IMAGE = "image"                 # FileRef keys: "image/<product.image id>", "attachment/<ir.attachment id>"
+ATTACHMENT = "attachment"
+FILE_MODELS = {IMAGE: ("product.image", "image"), ATTACHMENT: ("ir.attachment", "data")}
+_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"),
+          (b"%PDF-", "application/pdf"))
+
+
+def file_key(kind: str, record: int) -> str:
+    return f"{kind}/{record}"
+
+
+def parse_file_key(value: str) -> tuple[str, str, int]:
+    """``"image/12"`` → ``("product.image", "image", 12)``: the model, its binary field, the record."""
+    kind, _, number = value.partition("/")
+    if kind not in FILE_MODELS or not number.isdigit():
+        raise ValueError(f"not a Tryton file key: {value!r}")
+    model, binary = FILE_MODELS[kind]
+    return model, binary, int(number)
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What is learnt from a file's bytes, once: its hash and its type."""
+
+    sha256: str
+    content_type: str
+
+
+def file_facts(content: bytes, filename: str = "") -> FileFacts:
+    sniffed = next((kind for magic, kind in _MAGIC if content.startswith(magic)), None)
+    if sniffed is None and content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        sniffed = "image/webp"
+    guessed = mimetypes.guess_type(filename)[0] if filename else None
+    return FileFacts(hashlib.sha256(content).hexdigest(), sniffed or guessed or "application/octet-stream")
+
+
+def image_order(row: Row) -> tuple[int, int, int]:
+    """Tryton's order of pictures: sequence (empty first), then id."""
+    sequence = row.get("sequence")
+    return (0 if sequence is None else 1, sequence or 0, row["id"])
+
+
+def image_ref(row: Row, facts: FileFacts, captions: Translations, code: str) -> FileRef:
+    """Tryton stores every picture as JPEG (``product.image.convert``); it has no file name."""
+    extension = mimetypes.guess_extension(facts.content_type) or ".jpg"
+    extension = ".jpg" if extension == ".jpe" else extension
+    return FileRef(key=file_key(IMAGE, row["id"]), content_hash=facts.sha256, filename=f"{code}-{row['id']}{extension}",
+                   content_type=facts.content_type, name=captions)
+
+
+def document_ref(row: Row, facts: FileFacts, language: str) -> FileRef:
+    """An attachment's title is the first line of its description (Tryton's "summary"), else its name."""
+    title = ((row.get("description") or "").strip().splitlines() or [row.get("name") or ""])[0]
+    return FileRef(key=file_key(ATTACHMENT, row["id"]), content_hash=facts.sha256, filename=row.get("name") or "",
+                   content_type=facts.content_type, name={language: title} if title else {})
+
+
+def kit_items(components: Iterable[Row]) -> tuple[KitItem, ...]:
+    """``product.component`` rows (read with ``product.code``, ``unit.factor``,
+    ``product.default_uom.factor``) as quantities of the component's own unit."""
+    items = []
+    for row in sorted(components, key=image_order):
+        product = related(row, "product")
+        if not product.get("code"):
+            continue
+        factor = related(row, "unit").get("factor") or 1.0
+        own = related(product, "default_uom").get("factor") or 1.0
+        items.append(KitItem(sku=product["code"], quantity=decimal(row.get("quantity", 0) * factor / own)))
+    return tuple(items)
+
+
+def field_text(row: Row, path: str) -> str | None:
+    """A template field read as ``path`` ("volume", "default_uom.symbol"), as text for ``Product.extra``."""
+    *links, name = path.split(".")
+    values: list[Any] = [row]
+    for link in links:
+        values = [linked for value in values for linked in _linked(value, link)]
+    texts = [text for value in values if (text := _text(value.get(name))) is not None]
+    return ", ".join(texts) if texts else None
+
+
+def _linked(row: Row, link: str) -> list[Row]:
+    value = row.get(f"{link}.")
+    return list(value) if isinstance(value, list) else [value] if value else []
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return str(decimal(value))
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+# --- what a product carries besides its fields ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class CatalogOptions:
+    """How Tryton data become shop fields: the same for every product of one read."""
+
+    # language → attribute name → schema, for the translated names and values of features
+    schemas_by_language: Mapping[str, Mapping[str, AttributeSchema]] = field(default_factory=dict)
+    features: Sequence[str] = ()
+    manufacturer_identifier: str | None = None
+    tags: Mapping[int, str] = field(default_factory=dict)     # tag category id → tag
+    extra_fields: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Attached:
+    """A template's pictures, documents and kit components, read apart from it."""
+
+    images: tuple[FileRef, ...] = ()
+    variant_images: Mapping[int, tuple[FileRef, ...]] = field(default_factory=dict)   # variant id → its own
+    documents: tuple[FileRef, ...] = ()
+    kit: tuple[KitItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class TemplateFiles:
+    """Pictures, documents and components of the templates read, with the facts of their bytes."""
+
+    images: Sequence[Row] = ()           # product.image: template, product, sequence, description
+    captions: Mapping[str, Mapping[int, Row]] = field(default_factory=dict)   # language → image id → row
+    image_facts: Mapping[int, FileFacts] = field(default_factory=dict)
+    documents: Sequence[Row] = ()        # ir.attachment: resource, name, description
+    document_facts: Mapping[int, FileFacts] = field(default_factory=dict)
+    components: Sequence[Row] = ()       # product.component
+
+
+def attached_by_template(files: TemplateFiles, *, template_codes: Mapping[int, str],
+                         variant_codes: Mapping[int, str], first_variants: Mapping[int, int],
+                         language: str) -> dict[int, Attached]:
+    """Template id → what is attached to it. The codes name the picture files; ``first_variants``:
+    template → its first coded variant, whose own components win (Tryton's ``components_used``)."""
+    images: dict[int, list[FileRef]] = {}
+    own: dict[int, dict[int, list[FileRef]]] = {}
+    for row in sorted(files.images, key=image_order):
+        facts = files.image_facts.get(row["id"])
+        if facts is None:
+            continue
+        variant = row.get("product")
+        code = (variant_codes.get(variant) if variant else None) or template_codes.get(row["template"], "product")
+        ref = image_ref(row, facts, translations(files.captions, row["id"], "description"), code)
+        images.setdefault(row["template"], []).append(ref)
+        if variant:
+            own.setdefault(row["template"], {}).setdefault(variant, []).append(ref)
+    documents: dict[int, list[FileRef]] = {}
+    for row in sorted(files.documents, key=lambda r: r["id"]):
+        template = resource_id(row.get("resource"), "product.template")
+        if template is not None and row["id"] in files.document_facts:
+            documents.setdefault(template, []).append(document_ref(row, files.document_facts[row["id"]], language))
+    kits = _kits(files.components, first_variants)
+    templates = set(images) | set(documents) | set(kits)
+    return {template: Attached(images=tuple(images.get(template, ())),
+                               variant_images={v: tuple(refs) for v, refs in own.get(template, {}).items()},
+                               documents=tuple(documents.get(template, ())), kit=kits.get(template, ()))
+            for template in templates}
+
+
+def _kits(components: Sequence[Row], first_variants: Mapping[int, int]) -> dict[int, tuple[KitItem, ...]]:
+    by_template: dict[int, list[Row]] = {}
+    by_variant: dict[int, list[Row]] = {}
+    for row in components:
+        if row.get("parent_product"):
+            by_variant.setdefault(row["parent_product"], []).append(row)
+        elif row.get("parent_template"):
+            by_template.setdefault(row["parent_template"], []).append(row)
+    kits = {template: kit_items(rows) for template, rows in by_template.items()}
+    for template, variant in first_variants.items():
+        if variant in by_variant:
+            kits[template] = kit_items(by_variant[variant])
+    return {template: items for template, items in kits.items() if items}
+
+
+def resource_id(resource: str | None, model: str) -> int | None:
+    """``"product.template,12"`` → 12 (a Reference field as Tryton reads it)."""
+    name, _, number = (resource or "").partition(",")
+    return int(number) if name == model and number.isdigit() else None
+
+
+def features(variants: Sequence[Row], options: CatalogOptions) -> tuple[tuple[Feature, ...], frozenset[str]]:
+    """The configured attributes as features (their values on the variants, in order), and those
+    that no longer need to be variant options because every variant has the same value."""
+    found, constant = [], set()
+    for name in options.features:
+        values = [(v.get("attributes") or {}).get(name) for v in variants]
+        distinct = [value for i, value in enumerate(values) if value is not None and value not in values[:i]]
+        if not distinct:
+            continue
+        if len(distinct) == 1 and None not in values:
+            constant.add(name)
+        found.append(_feature(name, distinct, options.schemas_by_language))
+    return tuple(found), frozenset(constant)
+
+
+def _feature(name: str, values: Sequence[Any],
+             schemas_by_language: Mapping[str, Mapping[str, AttributeSchema]]) -> Feature:
+    labels, texts = {}, {}
+    for language, schemas in schemas_by_language.items():
+        schema = schemas.get(name) or AttributeSchema(name, name, "char", {})
+        labels[language] = schema.label
+        texts[language] = ", ".join(attribute_text(schema, value) for value in values)
+    return Feature(name=labels or {"": name}, value=texts or {"": ", ".join(map(str, values))})
+
+
+def manufacturer(variants: Sequence[Row], identifier: str | None) -> str | None:
+    """The brand held by a variant's ``product.identifier`` of that type (the first variant's first)."""
+    if not identifier:
+        return None
+    for variant in variants:
+        for row in related_list(variant, "identifiers"):
+            if row.get("type") == identifier and (row.get("code") or "").strip():
+                return str(row["code"]).strip()
+    return None
+
+
 def variant_order(row: Row) -> tuple[int, int, int]:
     """Tryton's order of variants: position (empty first), then id."""
     position = row.get("position")
@@ -174,45 +458,75 @@ def variant_order(row: Row) -> tuple[int, int, int]:
 
 def product_from_rows(template: Row, variants: Sequence[Row], *, names: Translations,
                       descriptions: Translations, schemas: Mapping[str, AttributeSchema],
-                      currency: str) -> Product | None:
+                      currency: str, options: CatalogOptions | None = None,
+                      attached: Attached | None = None) -> Product | None:
     """One shop product from a ``product.template`` and its ``product.product`` variants.
 
     Returns ``None`` when no variant has a code: without a SKU nothing can be synchronised.
     """
+    options, attached = options or CatalogOptions(), attached or Attached()
     coded = sorted((v for v in variants if v.get("code")), key=variant_order)
     if not coded:
         return None
     price = template.get("list_price")
     if price is None:
         return None
-    as_variants = tuple(variant_from_row(row, price, schemas, currency) for row in coded)
+    shown, not_options = features(coded, options)
+    as_variants = tuple(variant_from_row(row, price, schemas, currency, hidden=not_options,
+                                         images=_variant_images(row["id"], attached)) for row in coded)
     single = as_variants[0] if len(as_variants) == 1 else None
+    # Tryton lists a template's categories in the categories' own order (by name): sort them by id
+    # so that renaming a category does not look like a change of every product in it.
+    categories = sorted(template.get("categories") or ())
+    long = html_translations(descriptions)
+    width, height, depth = dimensions(template)
     return Product(
         sku=template.get("code") or coded[0]["code"],
         name=names,
-        description=html_translations(descriptions),
-        # Tryton lists a template's categories in the categories' own order (by name): sort them by id
-        # so that renaming a category does not look like a change of every product in it.
-        category_keys=tuple(key(c) for c in sorted(template.get("categories") or ())),
+        description=long,
+        short_description=short_descriptions(long),
+        category_keys=tuple(key(c) for c in categories if c not in options.tags),
         price=Money(amount=price, currency=currency),
         tax_group=related(template, "account_category").get("name"),
         ean13=single.ean13 if single else None,
         weight=weight_in_kg(template.get("weight"), related(template, "weight_uom").get("factor")),
+        width=width,
+        height=height,
+        depth=depth,
+        manufacturer=manufacturer(coded, options.manufacturer_identifier),
+        features=shown,
+        images=attached.images,
+        documents=attached.documents,
+        kit=attached.kit,
+        tags=tuple(options.tags[c] for c in categories if c in options.tags),
+        extra={path: text for path in options.extra_fields if (text := field_text(template, path)) is not None},
         active=bool(template.get("active", True)),
         variants=as_variants,
     )
 
 
+def _variant_images(variant: int, attached: Attached) -> tuple[FileRef, ...]:
+    """Tryton's ``images_used``: the variant's own pictures, then the template's general ones; none
+    when it has no picture of its own (it then shows the product's)."""
+    own = attached.variant_images.get(variant, ())
+    if not own:
+        return ()
+    general = [image for image in attached.images
+               if not any(image in mine for mine in attached.variant_images.values())]
+    return (*own, *general)
+
+
 def variant_from_row(row: Row, template_price: Decimal, schemas: Mapping[str, AttributeSchema],
-                     currency: str) -> Variant:
+                     currency: str, *, hidden: Iterable[str] = (), images: tuple[FileRef, ...] = ()) -> Variant:
     own_price = row.get("list_price")
     return Variant(
         sku=row["code"],
-        attributes=variant_attributes(row.get("attributes"), schemas),
+        attributes=variant_attributes(row.get("attributes"), schemas, hidden),
         ean13=ean13(related_list(row, "identifiers")),
         price=Money(amount=own_price, currency=currency)
         if own_price is not None and own_price != template_price else None,
         active=bool(row.get("active", True)),
+        images=images,
     )
 
 
@@ -460,3 +774,90 @@ def sale_status(row: Row) -> SaleStatus | None:
         shipments=tuple(shipment for s in sorted(sent, key=lambda s: s["id"]) for shipment in shipments_of(s)),
         invoice_number=invoice_numbers[0] if invoice_numbers else None,
     )
+
+
+# --- promotions ----------------------------------------------------------------------------------------
+
+class NotMapped(ValueError):
+    """A Tryton record the canonical model cannot express faithfully; the message says why."""
+
+
+@dataclass(frozen=True)
+class PromotionContext:
+    currency: str                        # the company's
+    timezone: ZoneInfo
+    shop_categories: Mapping[int, int | None]   # category id → parent, of the categories shops get
+
+
+def promotion_needs_skus(row: Row, shop_categories: Mapping[int, int | None]) -> bool:
+    """Whether the selection must be resolved to SKUs: Tryton takes the products *and* the categories
+    when both are set, and a category shops do not get (accounting, labels) cannot be named."""
+    categories = row.get("categories") or []
+    return bool(categories) and (bool(row.get("products")) or any(c not in shop_categories for c in categories))
+
+
+def promotions_from_row(row: Row, context: PromotionContext, skus: Sequence[str] | None = None) -> list[Promotion]:
+    """A ``sale.promotion``: one campaign, or one per coupon number when it takes coupons.
+
+    ``skus``: the selection already resolved (see :func:`promotion_needs_skus`). Raises
+    :class:`NotMapped` for what a shop would apply differently.
+    """
+    found = pricing.reduction(row.get("formula") or "")
+    if found is None:
+        raise NotMapped(f"formula {row.get('formula')!r} is neither a percentage nor an amount off the unit price")
+    if row.get("quantity"):
+        raise NotMapped("it needs a minimal quantity of the products, which campaigns cannot require")
+    amount, promotion_key = _minimum_amount(row, context.currency), key(row["id"])
+    if skus is None:
+        skus = sorted(p["code"] for p in related_list(row, "products") if p.get("code"))
+        categories = sorted(descendants(context.shop_categories, row.get("categories") or []))
+    else:
+        categories = []
+    campaign = Promotion(
+        key=promotion_key, name=row.get("name") or promotion_key, reduction=found[0], reduction_type=found[1],
+        skus=tuple(skus), category_keys=tuple(key(c) for c in categories),
+        price_lists=(related(row, "price_list")["name"],) if related(row, "price_list") else (),
+        minimum_amount=amount, starts=pricing.midnight(row.get("start_date"), context.timezone),
+        ends=pricing.midnight(_next_day(row.get("end_date")), context.timezone))
+    coupons = related_list(row, "coupons")
+    if not coupons:
+        return [campaign]
+    return [coupon for row_ in coupons for coupon in _coupon_campaigns(campaign, row_, context.timezone)]
+
+
+def _minimum_amount(row: Row, currency: str) -> Decimal:
+    amount = row.get("amount") or Decimal(0)
+    if not amount:
+        return Decimal(0)
+    if not row.get("untaxed_amount"):
+        raise NotMapped("its minimal order amount includes taxes; shops compare it tax excluded")
+    theirs = related(row, "currency").get("code")
+    if theirs != currency:
+        raise NotMapped(f"its minimal amount is in {theirs}, not in the company's {currency}")
+    return Decimal(amount)
+
+
+def _coupon_campaigns(campaign: Promotion, coupon: Row, timezone: ZoneInfo) -> list[Promotion]:
+    if (coupon.get("number_of_use") or 0) > 0:
+        raise NotMapped("its coupons can be used a limited number of times, which campaigns cannot count")
+    found = []
+    for number in sorted(related_list(coupon, "numbers"), key=lambda n: n["id"]):
+        if not number.get("active", True) or not number.get("number"):
+            continue
+        starts = _later(campaign.starts, pricing.midnight(number.get("start_date"), timezone))
+        ends = _earlier(campaign.ends, pricing.midnight(_next_day(number.get("end_date")), timezone))
+        found.append(campaign.model_copy(update={"key": f"{campaign.key}/{number['id']}", "coupon": number["number"],
+                                                 "starts": starts, "ends": ends}))
+    return found
+
+
+def _next_day(day: dt.date | None) -> dt.date | None:
+    return day + dt.timedelta(days=1) if day else None
+
+
+def _later(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    return max(a, b) if a and b else a or b
+
+
+def _earlier(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    return min(a, b) if a and b else a or b

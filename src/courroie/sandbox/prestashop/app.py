@@ -18,6 +18,7 @@ from starlette.requests import Request
 
 from . import images
 from .backend import Backend, Ctx, Settings
+from .attachments import ATTACHMENT_HOOKS
 from .catalog import CATALOG_HOOKS
 from .faults import Fault, Faults
 from .latency import LatencyModel
@@ -136,7 +137,7 @@ class PrestaShopSandbox:
             round_type=round_type,
             allow_backorders=allow_backorders,
         )
-        self.backend = Backend(store, settings, {**CATALOG_HOOKS, **ORDER_HOOKS})
+        self.backend = Backend(store, settings, {**CATALOG_HOOKS, **ORDER_HOOKS, **ATTACHMENT_HOOKS})
         if store.is_empty:
             seed(self.backend, key)
         self.webservice = Webservice(self.backend)
@@ -360,8 +361,13 @@ async def _uploads(scope: Scope, body: bytes, headers: dict[str, str]) -> list[i
         return []
     uploads = []
     for name, value in form.multi_items():
-        data = await value.read() if hasattr(value, "read") else str(value).encode()
-        uploads.append(images.Upload(name, data))
+        if hasattr(value, "read"):  # a file part; PHP drops one above upload_max_filesize
+            data = await value.read()
+            dropped = len(data) > images.UPLOAD_MAX_FILESIZE
+            uploads.append(images.Upload(name, b"" if dropped else data, value.filename or "",
+                                         value.content_type or "", dropped))
+        else:
+            uploads.append(images.Upload(name, str(value).encode()))
     return uploads
 
 

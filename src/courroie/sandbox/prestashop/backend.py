@@ -226,6 +226,10 @@ class Backend:
         for assoc_name, items in parsed.associations.items():
             assoc = op.res.assoc_by_name.get(assoc_name)
             if assoc is None:
+                if assoc_name != "i18n":  # refused only once the object is saved (saveEntityFromXml)
+                    op.ctx.after_commit.append(
+                        WebserviceError(400, [(86, f'The association "{assoc_name}" does not exists')])
+                    )
                 continue
             names = {sub.name for sub in assoc.fields}
             kept = [{k: v.strip() for k, v in item.items() if k in names} for item in items]

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from decimal import Decimal
 
+from . import images
 from .backend import Backend, Ctx, Hooks, WriteOp
 from .errors import WebserviceError, php_warning
 from .formats import str2url
@@ -160,6 +162,8 @@ class ProductHooks(Hooks):
                 if pov.get("id") not in option_values:
                     option_values.append(pov.get("id"))
         rows.sort(key=lambda r: (r.get("id_product_attribute") != "0", int(r["id"])))
+        linked = entity.assocs.get("attachments") or []
+        entity.assocs["attachments"] = [a for a in linked if b.get("attachments", a.get("id")) is not None]
         entity.assocs.update(
             combinations=[{"id": c["id"]} for c in combos],
             product_option_values=[{"id": v} for v in option_values],
@@ -192,6 +196,11 @@ class ProductHooks(Hooks):
 
     def finalize(self, b: Backend, op: WriteOp) -> None:
         op.new["indexed"] = "1" if op.new.get("active") == "1" else "0"
+        _apply_type(b, op)
+        _apply_bundle(b, op)
+        if "attachments" in op.parsed.associations:  # Product::updateCacheAttachment
+            linked = (op.new.get("associations") or {}).get("attachments") or []
+            op.new["cache_has_attachments"] = "1" if linked else "0"
         written = PRODUCT_SHOP_FIELDS if op.method != "PATCH" else PRODUCT_SHOP_FIELDS & op.parsed.fields.keys()
         overrides = {k: dict(v) for k, v in (op.new.get("_shop_values") or {}).items()}
         default = b.settings.default_shop
@@ -216,6 +225,10 @@ class ProductHooks(Hooks):
         if op.method == "INTERNAL":
             return
         pid = op.saved_id
+        if "id_default_image" in op.parsed.fields:
+            images.set_cover(b, pid, op.parsed.fields["id_default_image"])
+        if "categories" in op.parsed.associations:  # Product::updateCategories → applyAllRules
+            apply_price_rules(b, pid, op.ctx)
         record = b.store.table("products")[pid]
         shops = list(record.get("_shops", []))
         wanted = op.ctx.shops if (op.method == "POST" or op.ctx.explicit_shop) else []
@@ -238,6 +251,87 @@ class ProductHooks(Hooks):
             b.store.delete("images", int(image["id"]))
             b.store.delete_blob(int(image["id"]))
         for sp in b.find("specific_prices", id_product=pid):
+            b.store.delete("specific_prices", int(sp["id"]))
+
+
+def _dynamic_type(b: Backend, record: Record) -> str:
+    """Product::getDynamicProductType."""
+    if record.get("is_virtual") == "1":
+        return "virtual"
+    if record.get("cache_is_pack") == "1":
+        return "pack"
+    if record.get("id") and b.find("combinations", id_product=record["id"]):
+        return "combinations"
+    return "standard"
+
+
+def _apply_type(b: Backend, op: WriteOp) -> None:
+    """Product::setWsType, when `type` is sent: simple / pack / virtual (anything else is ignored).
+    `product_type` comes after `type` in the definition, so a `product_type` sent too wins."""
+    kind = op.parsed.fields.get("type")
+    if kind not in ("simple", "pack", "virtual"):
+        return
+    if kind != "pack":
+        op.new.setdefault("associations", {})["product_bundle"] = []  # Pack::deleteItems
+    op.new["cache_is_pack"] = "1" if kind == "pack" else "0"
+    op.new["is_virtual"] = "1" if kind == "virtual" else "0"
+    if "product_type" not in op.parsed.fields:
+        op.new["product_type"] = _dynamic_type(b, op.new)
+
+
+def _apply_bundle(b: Backend, op: WriteOp) -> None:
+    """Product::setWsProductBundle: replaces the pack's items. 8.1.2 reads each item's combination
+    from `product_attribute_id` — not the `id_product_attribute` its schema and GET answers use — and
+    Pack::addItem puts the component's default combination where it finds none."""
+    items = op.parsed.associations.get("product_bundle")
+    if items is None:
+        return
+    if op.new.get("is_virtual") == "1":
+        op.ctx.after_commit.append(WebserviceError(500, [(85, "Error occurred while setting the product_bundle value")]))
+        return
+    stored = []
+    for item in items:
+        component = int(item.get("id") or 0) if (item.get("id") or "").strip().isdigit() else 0
+        if component <= 0:
+            continue
+        attribute = (item.get("product_attribute_id") or "").strip()
+        if not attribute.isdigit() or attribute == "0":
+            default = next((c for c in b.find("combinations", id_product=component) if c.get("default_on") == "1"), None)
+            attribute = default["id"] if default else "0"
+        quantity = (item.get("quantity") or "").strip()
+        stored.append({"id": str(component), "id_product_attribute": attribute,
+                       "quantity": str(int(quantity)) if quantity.lstrip("-").isdigit() else "0"})
+    op.new.setdefault("associations", {})["product_bundle"] = stored
+    op.new["cache_is_pack"] = "1" if stored else "0"
+    if stored:
+        op.new["product_type"] = "pack"
+
+
+def apply_price_rules(b: Backend, product_id: object, ctx: Ctx) -> None:
+    """SpecificPriceRule::applyAllRules([product]): each catalog price rule's specific price for this
+    product is made again. A rule created over the webservice has no conditions, so it reaches every
+    product saved this way (and no other: creating a rule applies it to nothing)."""
+    for rule in b.store.table("specific_price_rules").values():
+        for sp in b.find("specific_prices", id_specific_price_rule=rule["id"]):
+            if str(sp.get("id_product")) == str(product_id):
+                b.store.delete("specific_prices", int(sp["id"]))
+        percentage = rule.get("reduction_type") == "percentage"
+        reduction = Decimal(rule.get("reduction") or 0) / (100 if percentage else 1)
+        b.insert("specific_prices", {
+            "id_specific_price_rule": rule["id"], "id_product": str(product_id), "id_product_attribute": "0",
+            "id_customer": "0", "id_cart": "0", "id_shop_group": "0", "id_shop": rule.get("id_shop", "0"),
+            "id_country": rule.get("id_country", "0"), "id_currency": rule.get("id_currency", "0"),
+            "id_group": rule.get("id_group", "0"), "from_quantity": rule.get("from_quantity", "1"),
+            "price": rule.get("price", "-1.000000"), "reduction": f"{reduction:.6f}",
+            "reduction_tax": rule.get("reduction_tax", "1"), "reduction_type": rule.get("reduction_type", "amount"),
+            "from": rule.get("from") or "0000-00-00 00:00:00", "to": rule.get("to") or "0000-00-00 00:00:00",
+        }, ctx)
+
+
+class SpecificPriceRuleHooks(Hooks):
+    def before_delete(self, b: Backend, record: Record, ctx: Ctx) -> None:
+        """SpecificPriceRule::delete removes the specific prices it made."""
+        for sp in b.find("specific_prices", id_specific_price_rule=record["id"]):
             b.store.delete("specific_prices", int(sp["id"]))
 
 
@@ -270,6 +364,7 @@ class CombinationHooks(Hooks):
         for shop in product_shops(b, pid):
             ensure_stock_row(b, pid, combo["id"], shop, op.ctx)
             recompute_product_row(b, pid, shop)
+        apply_price_rules(b, pid, op.ctx)  # Combination::add → SpecificPriceRule::applyAllRules
 
     def before_delete(self, b: Backend, record: Record, ctx: Ctx) -> None:
         pid = record.get("id_product")
@@ -422,6 +517,7 @@ class CurrencyHooks(Hooks):
 
 class ManufacturerHooks(Hooks):
     def compute(self, b: Backend, entity: Entity, ctx: Ctx) -> None:
+        entity.values["link_rewrite"] = str2url(entity.values.get("name") or "")  # Manufacturer::getLink
         addresses = b.find("addresses", id_manufacturer=entity.values["id"])
         entity.assocs["addresses"] = [{"id": a["id"]} for a in addresses]
 
@@ -456,5 +552,6 @@ CATALOG_HOOKS: dict[str, Hooks] = {
     "carts": CartHooks(),
     "currencies": CurrencyHooks(),
     "manufacturers": ManufacturerHooks(),
+    "specific_price_rules": SpecificPriceRuleHooks(),
     "languages": LanguageHooks(),
 }

@@ -4,6 +4,13 @@ Captured (02-resource-images, 04-writes/040-044): upload field must be `image` (
 a non-image is refused (400 code 76), a successful upload answers 200 with the image and its
 content in base64; `/api/images/products/{id}` lists declinations, 404 (empty) without images;
 its JSON form is broken in 8.1.2 (500). Uploaded bytes are kept as sent (PrestaShop re-encodes).
+
+From the captures and 8.1's WebserviceSpecificManagementImages: the image row is created before the
+file is copied, so bytes that declare an image type but are none are refused *after* the row exists
+(04-writes/044 left image 25 on product 21, cover if first, with no file: reading it is a 500 code
+61). A part whose declared type or extension is not an image is refused before (ImageManager::
+validateUpload). A file above PHP's upload_max_filesize (2M by default) never reaches PrestaShop:
+the upload is answered as if no `image` were sent.
 """
 
 from __future__ import annotations
@@ -21,10 +28,18 @@ IMAGE_KINDS = ("general", "products", "categories", "manufacturers", "suppliers"
 GENERAL = ("header", "mail", "invoice", "store_icon")
 
 
+UPLOAD_MAX_FILESIZE = 2 * 1024 * 1024  # php.ini default "2M"
+IMAGE_EXTENSIONS = (".gif", ".jpg", ".jpeg", ".jpe", ".png", ".webp")
+IMAGE_MIMES = ("image/gif", "image/jpg", "image/jpeg", "image/pjpeg", "image/png", "image/webp", "image/x-png")
+
+
 @dataclass
 class Upload:
     field: str
     data: bytes
+    filename: str = ""
+    content_type: str = ""
+    dropped: bool = False  # PHP refused it (upload_max_filesize): $_FILES has no tmp_name
 
 
 def sniff(data: bytes) -> str | None:
@@ -107,23 +122,28 @@ def binary(b: Backend, product_id: int, image_id: int) -> tuple[str, bytes]:
 
 
 def upload(b: Backend, ctx: Ctx, product_id: int, files: list[Upload]) -> bytes:
-    image_file = next((f for f in files if f.field == "image"), None)
-    if image_file is None:
+    image_file = next((f for f in files if f.field == "image" and not f.dropped), None)
+    if image_file is None or not image_file.data:
         raise WebserviceError(400, [(76, 'Please set an "image" parameter with image data for value')])
-    mime = sniff(image_file.data)
-    if mime is None:
-        raise WebserviceError(400, [(76, "An error occurred while copying image")])
+    declared = image_file.content_type.split(";")[0].strip().lower()
+    if declared not in IMAGE_MIMES or not image_file.filename.lower().endswith(IMAGE_EXTENSIONS):
+        formats = ", ".join(IMAGE_EXTENSIONS)
+        raise WebserviceError(400, [(76, f"Image upload error : Image format not recognized, allowed formats are: {formats}")])
     if b.get("products", product_id) is None:
-        raise WebserviceError(404, [(66, "Product not found")])
+        raise WebserviceError(400, [(76, f"Product {product_id} does not exist")])
     existing = product_images(b, product_id)
     position = max((int(i.get("position") or 0) for i in existing), default=0) + 1
     record: dict[str, Any] = {
         "id_product": str(product_id),
         "position": str(position),
-        "cover": "" if existing else "1",
+        "cover": "" if any(i.get("cover") == "1" for i in existing) else "1",
         "legend": {lang: "" for lang in ctx.languages},
     }
     b.store.insert("images", record)
+    mime = sniff(image_file.data)
+    if mime is None:  # the row stays, without a file
+        ctx.after_commit.append(WebserviceError(400, [(76, "An error occurred while copying image")]))
+        return b""
     b.store.put_blob(int(record["id"]), mime, image_file.data)
     legend = "".join(
         f'<language id="{lang}" xlink:href="{ctx.base}languages/{lang}">{cdata("")}</language>'
@@ -136,6 +156,16 @@ def upload(b: Backend, ctx: Ctx, product_id: int, files: list[Upload]) -> bytes:
         f'<content encode="base64">{cdata(base64.b64encode(image_file.data).decode())}</content>\n'
     )
     return xml_document(inner)
+
+
+def set_cover(b: Backend, product_id: int, image_id: object) -> None:
+    """Product::setCoverWs: clears the product's covers, then flags that image (whichever product's)."""
+    for image in product_images(b, product_id):
+        if image.get("cover") == "1":
+            b.store.put("images", int(image["id"]), {**image, "cover": ""})
+    image = b.get("images", image_id)
+    if image is not None:
+        b.store.put("images", int(image["id"]), {**image, "cover": "1"})
 
 
 def delete(b: Backend, ctx: Ctx, product_id: int, image_id: int) -> None:

@@ -42,6 +42,14 @@ BASE_MS: dict[str, tuple[float, float]] = {
     "post:images": (85, 50),
     "put:products": (45, 20),
     "patch:products": (35, 15),
+    # Not timed in 05-timing; single exchanges of 04-writes/04b give ~20-25 ms for a specific price or
+    # a cart rule (035, 036, 04b/001). Deleting one is a light ObjectModel delete, unlike a product.
+    "post:specific_prices": (22, 10),
+    "delete:specific_prices": (18, 8),
+    "delete:cart_rules": (18, 8),
+    "delete:images": (25, 12),
+    "post:attachments": (40, 20),
+    "put:attachments": (30, 12),
 }
 
 # extra ms per listed row: (total, cpu)
@@ -60,7 +68,15 @@ CHILD_MS: dict[str, tuple[float, float]] = {
     "products": (27, 15),
     "categories": (20, 10),
     "combinations": (12, 6),
+    # guesses, not timed: one INSERT each (and a cache flush) behind the same request overhead
+    "specific_prices": (4, 2),
+    "product_feature_values": (5, 2.5),
+    "product_features": (5, 2.5),
+    "manufacturers": (6, 3),
 }
+
+# extra ms per additional id of a `DELETE ?id=[…]`: (total, cpu) — a guess, one ObjectModel delete each
+DELETE_CHILD_MS: dict[str, tuple[float, float]] = {"specific_prices": (3, 1.5)}
 
 
 def cost_ms(kind: str, count: int) -> tuple[float, float]:
@@ -70,6 +86,9 @@ def cost_ms(kind: str, count: int) -> tuple[float, float]:
     if verb.startswith("list"):
         row_total, row_cpu = ROW_MS.get(kind) or ROW_MS.get(verb, (0.0, 0.0))
         total, cpu = total + row_total * count, cpu + row_cpu * count
+    elif verb == "delete" and count > 1:
+        child_total, child_cpu = DELETE_CHILD_MS.get(resource, (10, 5))
+        total, cpu = total + child_total * (count - 1), cpu + child_cpu * (count - 1)
     elif verb in ("put", "patch", "post") and count > 1:
         extra = count - 1
         if resource in CHILD_MS:

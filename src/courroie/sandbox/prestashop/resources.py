@@ -239,13 +239,52 @@ HAND_FIELDS: dict[str, tuple[str, tuple[FieldDef, ...]]] = {
     ),
 }
 
-HAND_LINKS = {("shop_urls", "id_shop"): "shops"}
+# Not captured (no schema link in the root listing for attachments; specific_price_rules never
+# written in the captures): fields from the 8.1 ObjectModel definitions of Attachment and
+# SpecificPriceRule, whose webservice parameters add no association.
+HAND_FIELDS["attachments"] = (
+    "attachment",
+    _hand_fields(
+        ("file", ' required="true" maxSize="40" format="isGenericName"', "str"),
+        ("file_name", ' maxSize="128" format="isGenericName"', "str"),
+        ("file_size", ' format="isUnsignedId"', "int"),
+        ("mime", ' required="true" maxSize="128" format="isCleanHtml"', "str"),
+        ("name", ' required="true" maxSize="32" format="isGenericName"', "i18n"),
+        ("description", ' format="isCleanHtml"', "i18n"),
+    ),
+)
+HAND_FIELDS["specific_price_rules"] = (
+    "specific_price_rule",
+    _hand_fields(
+        ("name", ' required="true" maxSize="255" format="isGenericName"', "str"),
+        ("id_shop", ' required="true" format="isUnsignedId"', "int"),
+        ("id_country", ' required="true" format="isUnsignedId"', "int"),
+        ("id_currency", ' required="true" format="isUnsignedId"', "int"),
+        ("id_group", ' required="true" format="isUnsignedId"', "int"),
+        ("from_quantity", ' required="true" format="isUnsignedInt"', "int"),
+        ("price", ' required="true" format="isNegativePrice"', "dec6"),
+        ("reduction", ' required="true" format="isPrice"', "dec6"),
+        ("reduction_tax", ' required="true" format="isBool"', "int"),
+        ("reduction_type", ' required="true" format="isReductionType"', "str"),
+        ("from", ' format="isDateFormat"', "datetime"),
+        ("to", ' format="isDateFormat"', "datetime"),
+    ),
+)
+
+HAND_LINKS = {
+    ("shop_urls", "id_shop"): "shops",
+    ("specific_price_rules", "id_shop"): "shops",
+    ("specific_price_rules", "id_country"): "countries",
+    ("specific_price_rules", "id_currency"): "currencies",
+    ("specific_price_rules", "id_group"): "groups",
+}
 
 STAMPS = frozenset({"id", "date_add", "date_upd"})
 
 # Per-resource behaviour observed in the captures (04-writes, 04c-errors, 07-multistore).
 BEHAVIOUR: dict[str, dict] = {
     "addresses": {"class_name": "Address"},
+    "attachments": {"class_name": "Attachment"},
     "carriers": {"class_name": "Carrier"},
     "cart_rules": {"class_name": "CartRule"},
     "carts": {"class_name": "Cart"},
@@ -317,6 +356,7 @@ BEHAVIOUR: dict[str, dict] = {
     "shop_urls": {"class_name": "ShopUrl"},
     "shops": {"class_name": "Shop"},
     "specific_prices": {"class_name": "SpecificPrice"},
+    "specific_price_rules": {"class_name": "SpecificPriceRule"},
     "stock_availables": {
         "class_name": "StockAvailable",
         "methods": frozenset({"GET", "HEAD", "PUT", "PATCH"}),

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from . import images
+from . import attachments, images
 from .backend import Backend, Ctx, WriteOp
 from .errors import EmptyAnswer, HtmlAnswer, RawAnswer, Redirect, WebserviceError
 from .formats import money
@@ -243,10 +243,12 @@ class Webservice:
         if method not in res.methods:
             raise WebserviceError(405, [(101, f"Method {method} is not allowed for the resource {name}")])
         rid = parts[1] if len(parts) > 1 else None
-        if method in ("GET", "HEAD"):
+        if method in ("GET", "HEAD") and not (name == "attachments" and rid == "file"):
             return self._read(req, res, rid, json_out, ctx, started)
+        if name == "attachments" and (rid == "file" or method == "PATCH"):
+            return self._attachments(req, parts[1:], json_out, ctx, started)
         if method == "DELETE":
-            return self._delete(res, rid, ctx, started)
+            return self._delete(req, res, rid, ctx, started)
         return self._write(req, res, json_out, ctx, started)
 
     def _root(self, json_out: bool, ctx: Ctx, started: float) -> WSResult:
@@ -375,12 +377,17 @@ class Webservice:
         self.b.hook(op.res.name).echo(self.b, op, entity)
         return entity
 
-    def _delete(self, res: ResourceDef, rid: str | None, ctx: Ctx, started: float) -> WSResult:
-        if rid is None or not rid.isdigit() or self.b.get(res.name, rid) is None:
-            raise WebserviceError(404, [(87, f"Id(s) not exists: {rid or ''}")])
+    def _delete(self, req: WSRequest, res: ResourceDef, rid: str | None, ctx: Ctx, started: float) -> WSResult:
+        """One id in the path, or several as `?id=[1,2,3]`: all or nothing — any missing id is a 404
+        naming the missing ones and nothing is deleted (WebserviceRequest::setObjects)."""
+        ids = _id_list(req.param("id")) if rid is None and req.param("id") is not None else [rid or ""]
+        missing = [i for i in ids if not i.strip().isdigit() or self.b.get(res.name, i.strip()) is None]
+        if missing or not ids:
+            raise WebserviceError(404, [(87, f"Id(s) not exists: {', '.join(missing)}")])
         with self.b.store.transaction():
-            self.b.delete(res.name, int(rid), ctx)
-        return WSResult(200, self._ws_headers(None, started), b"", kind=f"delete:{res.name}", count=1)
+            for i in ids:
+                self.b.delete(res.name, int(i.strip()), ctx)
+        return WSResult(200, self._ws_headers(None, started), b"", kind=f"delete:{res.name}", count=len(ids))
 
     # -- images ---------------------------------------------------------------------------------
     def _images(self, req: WSRequest, parts: list[str], json_out: bool, ctx: Ctx, started: float) -> WSResult:
@@ -400,6 +407,8 @@ class Webservice:
         if method == "POST" and len(rest) == 1:
             with b.store.transaction():
                 body = images.upload(b, ctx, product_id, req.files)
+            for error in ctx.after_commit:  # the image row is kept although its file was refused
+                raise error
             return self._ok(200, body, False, started, "post:images")
         if method == "DELETE" and len(rest) >= 2 and rest[1].isdigit():
             with b.store.transaction():
@@ -415,6 +424,39 @@ class Webservice:
         headers = self._ws_headers(("Content-Type", mime), started)
         headers.append(("Content-Sha1", hashlib.sha1(data).hexdigest()))
         return WSResult(200, headers, data, kind="image")
+
+
+    # -- attachments (WebserviceSpecificManagementAttachments) ----------------------------------
+    def _attachments(
+        self, req: WSRequest, rest: list[str], json_out: bool, ctx: Ctx, started: float
+    ) -> WSResult:
+        b, method = self.b, req.method
+        res = REGISTRY["attachments"]
+        if method == "PATCH":  # the handler has no PATCH branch: nothing changes, an empty record comes back
+            body = xml_document(xml_entity(self.render_ctx(ctx), attachments.blank_entity(b)))
+            return self._ok(200, body, False, started, "read")
+        if method in ("GET", "HEAD"):
+            mime, name, data = attachments.download(b, rest[1] if len(rest) > 1 else "")
+            headers = self._ws_headers(("Content-Type", mime), started)
+            headers.append(("Content-Disposition", f'attachment; filename="{name}"'))
+            return WSResult(200, headers, b"" if method == "HEAD" else data, kind="image")
+        if method == "DELETE":  # reads the id from the wrong URL segment ("file"): deletes nothing
+            return WSResult(200, self._ws_headers(None, started), b"", kind="delete:attachments")
+        with b.store.transaction():  # POST, and PUT (which also creates: it too reads the id from "file")
+            attachment_id = attachments.store_upload(b, ctx, req.files)
+        if attachment_id is None:  # no file: the GET it emulates has no id and lists every attachment
+            body = xml_document(xml_list(self.render_ctx(ctx), res, self._listing(res, ctx), None, False))
+            return self._ok(200, body, False, started, "list:attachments")
+        result = self._read_one(res, str(attachment_id), json_out, ctx, self.render_ctx(ctx), started)
+        result.kind = f"{method.lower()}:attachments"
+        return result
+
+
+def _id_list(value: str | None) -> list[str]:
+    """`[1,2,3]` → ["1", "2", "3"] (commas only: PHP explodes on ","); anything else → []."""
+    if not value or not (value.startswith("[") and value.endswith("]")):
+        return []
+    return value[1:-1].split(",")
 
 
 def _root_resources() -> list[tuple[str, str, bool]]:

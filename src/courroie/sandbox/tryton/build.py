@@ -32,6 +32,7 @@ def write_config(data_dir: Path) -> Path:
         "language = en\n"
         "[web]\n"
         "listen = 127.0.0.1:0\n"
+        f"{contract.ATTACHMENTS_IN_DATABASE}"
     )
     return path
 

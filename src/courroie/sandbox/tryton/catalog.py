@@ -7,13 +7,14 @@ products of a 10,000-SKU one (only the last template may lose variants to hit ``
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from .contract import RANDOM_SEED
+from .contract import PRICE_LIST_B2B, PRICE_LIST_PUBLIC, PRICE_LIST_SALES, RANDOM_SEED
 
 Tax = Literal["vat20", "vat10", "vat5_5"]
 ProductType = Literal["goods", "service", "kit"]
@@ -62,6 +63,24 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class Picture:
+    """A ``product.image`` of a template; ``variant`` set: it shows that variant only."""
+
+    sequence: int
+    caption_en: str
+    caption_fr: str
+    variant: str | None = None  # SKU
+
+
+@dataclass(frozen=True)
+class Document:
+    """An ``ir.attachment`` of a template (bytes: :func:`manual_pdf`)."""
+
+    filename: str
+    title: str  # first line of the attachment's description
+
+
+@dataclass(frozen=True)
 class Product:
     """One product.template and its product.product variants."""
 
@@ -77,9 +96,21 @@ class Product:
     weight: float | None  # kg
     tax: Tax
     variants: tuple[Variant, ...]
-    brand: str | None = None
+    brand: str | None = None  # a "brand" product.identifier on each variant
     model_name: str | None = None  # "<brand> <series> <model>"
     components: tuple[tuple[str, int], ...] = ()  # kits: (variant code, quantity)
+    dimensions: tuple[float, float, float] | None = None  # length, width, height in cm
+    tags: tuple[str, ...] = ()  # keys of TAG_CATEGORIES (categories of the template too)
+    pictures: tuple[Picture, ...] = ()
+    documents: tuple[Document, ...] = ()
+
+    @property
+    def volume(self) -> float | None:
+        """Litres, as Tryton's client computes it from the dimensions."""
+        if self.dimensions is None:
+            return None
+        length, width, height = self.dimensions
+        return round(length * width * height / 1000, 2)
 
 
 @dataclass(frozen=True)
@@ -88,6 +119,7 @@ class Catalog:
     attributes: tuple[Attribute, ...]
     attribute_sets: tuple[AttributeSet, ...]
     products: tuple[Product, ...]
+    tag_categories: tuple[Category, ...] = ()
 
     @property
     def variants(self) -> Iterator[Variant]:
@@ -157,15 +189,30 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "channels", "Canaux", "Channels", (("2", "2 canaux", "2 channels"), ("4", "4 canaux", "4 channels"))
     ),
     Attribute("material", "Matière", "Material", (("nylon", "Nylon", "Nylon"), ("steel", "Acier", "Steel"))),
+    # The same value on every variant of a template: characteristics (shop "features"), not options.
+    Attribute(
+        "protection",
+        "Indice de protection",
+        "Protection rating",
+        tuple((f"ip{n}", f"IP{n}", f"IP{n}") for n in ("20", "44", "54", "67")),
+    ),
+    Attribute(
+        "warranty",
+        "Garantie",
+        "Warranty",
+        (("1y", "1 an", "1 year"), ("2y", "2 ans", "2 years"), ("3y", "3 ans", "3 years")),
+    ),
 )
+FEATURE_ATTRIBUTES = ("protection", "warranty")
 
 ATTRIBUTE_SETS: tuple[AttributeSet, ...] = (
-    AttributeSet("swing", "Moteur de portail battant", "Swing gate operator", ("voltage",)),
-    AttributeSet("sliding", "Moteur de portail coulissant", "Sliding gate operator", ("voltage", "max_weight")),
-    AttributeSet("garage", "Moteur de porte de garage", "Garage door operator", ("thrust",)),
+    AttributeSet("swing", "Moteur de portail battant", "Swing gate operator", ("voltage", *FEATURE_ATTRIBUTES)),
+    AttributeSet("sliding", "Moteur de portail coulissant", "Sliding gate operator",
+                 ("voltage", "max_weight", *FEATURE_ATTRIBUTES)),
+    AttributeSet("garage", "Moteur de porte de garage", "Garage door operator", ("thrust", *FEATURE_ATTRIBUTES)),
     AttributeSet("remote", "Télécommande", "Remote control", ("frequency", "channels")),
     AttributeSet("radio", "Matériel radio", "Radio equipment", ("frequency",)),
-    AttributeSet("powered", "Matériel alimenté", "Powered equipment", ("voltage",)),
+    AttributeSet("powered", "Matériel alimenté", "Powered equipment", ("voltage", *FEATURE_ATTRIBUTES)),
     AttributeSet("rack", "Crémaillère", "Gear rack", ("material",)),
 )
 
@@ -436,6 +483,39 @@ FIXED_PRODUCTS: tuple[_Fixed, ...] = (
     ),
 )  # fmt: skip
 
+TAG_CATEGORIES: tuple[Category, ...] = (
+    Category("etiquettes", "Étiquettes", "Labels"),
+    Category("etiquettes/nouveautes", "Nouveautés", "New"),
+    Category("etiquettes/meilleures-ventes", "Meilleures ventes", "Best sellers"),
+    Category("etiquettes/fabrique-en-france", "Fabriqué en France", "Made in France"),
+)
+
+# Family -> (protection, warranty): the same on every variant of a template.
+FEATURE_VALUES: dict[str, tuple[str, str]] = {
+    "swing_arm": ("ip44", "3y"), "swing_ram": ("ip44", "3y"), "swing_underground": ("ip67", "3y"),
+    "sliding": ("ip44", "3y"), "garage": ("ip20", "2y"), "flashing_light": ("ip54", "2y"),
+    "control_board": ("ip20", "1y"),
+}  # fmt: skip
+
+# Family -> ranges of length, width, height in cm (of the product as shipped).
+_SIZES: dict[str, tuple[tuple[float, float], ...]] = {
+    "swing_arm": ((45, 60), (20, 30), (25, 35)), "swing_ram": ((90, 110), (15, 20), (15, 20)),
+    "swing_underground": ((40, 50), (35, 45), (20, 30)), "sliding": ((30, 40), (20, 30), (30, 40)),
+    "garage": ((90, 120), (30, 40), (15, 20)), "barrier": ((40, 50), (30, 40), (100, 120)),
+    "remote": ((6, 8), (3, 4), (1, 2)), "receiver": ((12, 16), (8, 10), (4, 6)),
+    "photocell": ((10, 12), (6, 8), (4, 5)), "flashing_light": ((14, 18), (10, 14), (10, 14)),
+    "keypad": ((12, 15), (7, 9), (3, 5)), "key_switch": ((8, 10), (6, 8), (5, 7)),
+    "battery": ((15, 20), (8, 10), (6, 10)), "antenna": ((30, 40), (4, 6), (4, 6)),
+    "safety_edge": ((200, 200), (4, 6), (3, 5)), "control_board": ((18, 22), (12, 16), (4, 6)),
+    "rack": ((100, 100), (3, 4), (2, 3)), "arm": ((40, 60), (6, 10), (4, 6)),
+    "limit_switch": ((5, 8), (3, 5), (2, 3)), "kit": ((60, 70), (40, 50), (30, 40)),
+}  # fmt: skip
+_BOOK_SIZE = (21.0, 14.8, 1.2)
+
+MOTOR_FAMILIES = frozenset({"swing_arm", "swing_ram", "swing_underground", "sliding", "garage", "barrier"})
+IMAGE_LIMIT = 300  # templates that get pictures and manuals (keeps a 10,000-SKU database small)
+MADE_IN_FRANCE = "Pyrenea"  # the brand whose products are tagged "Made in France"
+
 MIN_PRODUCTS = 40  # ≥ the first round: one template per family, the fixed products, a kit (38 SKUs)
 
 _EAN_PREFIX = "3760999"  # GS1 France range; a made-up company prefix
@@ -605,12 +685,188 @@ class _Generator:
         )
 
 
+def _variant_labels(attrs: dict[str, str], lang: str) -> str:
+    by_name = {a.name: a for a in ATTRIBUTES}
+    return ", ".join(by_name[name].label(key, lang) for name, key in attrs.items() if name not in FEATURE_ATTRIBUTES)
+
+
 def _variant_line(attrs: dict[str, str], lang: str) -> str | None:
     if not attrs:
         return None
-    by_name = {a.name: a for a in ATTRIBUTES}
-    labels = ", ".join(by_name[name].label(key, lang) for name, key in attrs.items())
+    labels = _variant_labels(attrs, lang)
     return f"Version : {labels}." if lang == "fr" else f"Version: {labels}."
+
+
+# --------------------------------------------------------------------------- details of issue 3
+# Drawn from a random stream of their own per product (seeded by its code), so that adding them left
+# every earlier value of the catalog as it was.
+
+
+def _details(product: Product, index: int, seed: int) -> Product:
+    """Dimensions, feature attributes, labels, pictures and manuals of the ``index``-th template."""
+    rng = random.Random(f"{seed}:{product.code}")
+    if product.type == "service":
+        return product
+    features = FEATURE_VALUES.get(product.family)
+    variants = product.variants
+    if features:
+        extra = dict(zip(FEATURE_ATTRIBUTES, features, strict=True))
+        variants = tuple(replace(v, attributes={**v.attributes, **extra}) for v in variants)
+    return replace(
+        product,
+        variants=variants,
+        dimensions=_dimensions(product, rng),
+        tags=_tags(product, rng),
+        pictures=_pictures(product) if index < IMAGE_LIMIT else (),
+        documents=_documents(product) if index < IMAGE_LIMIT else (),
+    )
+
+
+def _dimensions(product: Product, rng: random.Random) -> tuple[float, float, float] | None:
+    if product.family == "fixed":
+        return _BOOK_SIZE if product.type == "goods" else None
+    length, width, height = (round(rng.uniform(low, high) * 2) / 2 for low, high in _SIZES[product.family])
+    return (length, width, height)
+
+
+def _tags(product: Product, rng: random.Random) -> tuple[str, ...]:
+    new, best = rng.random() < 0.10, rng.random() < 0.12
+    tags = [key for key, chosen in (("etiquettes/nouveautes", new), ("etiquettes/meilleures-ventes", best),
+                                    ("etiquettes/fabrique-en-france", product.brand == MADE_IN_FRANCE))
+            if chosen]  # fmt: skip
+    return tuple(tags)
+
+
+def _pictures(product: Product) -> tuple[Picture, ...]:
+    """The cover; kits show their contents too; remote controls have a picture per variant."""
+    pictures = [Picture(1, product.name_en, product.name_fr)]
+    if product.type == "kit":
+        pictures.append(Picture(2, "Kit contents", "Contenu du kit"))
+    if product.family == "remote":
+        pictures += [
+            Picture(10 + i, f"{product.name_en} ({_variant_labels(v.attributes, 'en')})",
+                    f"{product.name_fr} ({_variant_labels(v.attributes, 'fr')})", v.code)
+            for i, v in enumerate(product.variants)
+        ]  # fmt: skip
+    return tuple(pictures)
+
+
+def _documents(product: Product) -> tuple[Document, ...]:
+    if product.family not in MOTOR_FAMILIES:
+        return ()
+    return (Document(f"notice-{product.code}.pdf", f"Installation manual {product.model_name}"),)
+
+
+def manual_pdf(code: str) -> bytes:
+    """A one-page PDF (~600 bytes), the same for the same code."""
+    text = f"BT /F1 18 Tf 72 770 Td (Installation manual - {code}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+# --------------------------------------------------------------------------- prices and promotions
+
+
+@dataclass(frozen=True)
+class PriceLine:
+    """A ``product.price_list.line``: the first matching line of a list gives the price."""
+
+    factor: Decimal | None = None  # price = list price × factor
+    fixed: Decimal | None = None  # or this price
+    category: str | None = None  # category key (sub-categories match too)
+    product: str | None = None  # SKU
+    quantity: int | None = None  # from this many units
+    start: dt.date | None = None  # product_price_list_dates, both days included
+    end: dt.date | None = None
+
+    @property
+    def formula(self) -> str:
+        if self.fixed is not None:
+            return f"Decimal('{self.fixed}')"
+        return "unit_price" if self.factor == 1 else f"unit_price * {self.factor}"
+
+
+@dataclass(frozen=True)
+class PriceList:
+    name: str
+    lines: tuple[PriceLine, ...]  # in sequence order
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """A ``sale.promotion``; ``coupon``: usable only with this coupon number."""
+
+    name: str
+    formula: str
+    categories: tuple[str, ...] = ()  # category keys
+    products: tuple[str, ...] = ()  # SKUs
+    price_list: str | None = None
+    minimum_untaxed: Decimal | None = None  # order amount, tax excluded
+    minimum_quantity: float | None = None  # units of the selection in the order
+    start: dt.date | None = None
+    end: dt.date | None = None
+    coupon: str | None = None
+
+
+def sales_period(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The current sales: from ten days before the build until the end of its year (the template is
+    rebuilt every year, so they are running whenever a copy of it is used)."""
+    return today - dt.timedelta(days=10), dt.date(today.year, 12, 31)
+
+
+def price_lists(catalog: Catalog, today: dt.date) -> tuple[PriceList, ...]:
+    """Public (list price), Tarif pro (B2B: quantity tier, spare parts), Soldes (dated lines: running,
+    past, future)."""
+    current = sales_period(today)
+    launch = next(v.code for p in catalog.products if p.family == "photocell" for v in p.variants)
+    return (
+        PriceList(PRICE_LIST_PUBLIC, (PriceLine(factor=Decimal(1)),)),
+        PriceList(PRICE_LIST_B2B, (
+            PriceLine(factor=Decimal("0.75"), quantity=10),
+            PriceLine(factor=Decimal("0.85"), category="pieces"),
+            PriceLine(factor=Decimal("0.8")),
+        )),
+        PriceList(PRICE_LIST_SALES, (
+            PriceLine(factor=Decimal("0.8"), category="telecommandes", start=current[0], end=current[1]),
+            PriceLine(factor=Decimal("0.7"), category="accessoires/feux",
+                      start=dt.date(today.year - 1, 6, 1), end=dt.date(today.year - 1, 6, 30)),
+            PriceLine(fixed=Decimal("29.90"), product=launch,
+                      start=dt.date(today.year + 1, 1, 10), end=dt.date(today.year + 1, 2, 6)),
+            PriceLine(factor=Decimal(1)),
+        )),
+    )  # fmt: skip
+
+
+def promotions(catalog: Catalog, today: dt.date) -> tuple[Promotion, ...]:
+    """Four campaigns: a coupon, a running B2B one, a future one, and one a shop cannot express."""
+    current = sales_period(today)
+    remotes = [v.code for p in catalog.products if p.family == "remote" for v in p.variants][:2]
+    return (
+        Promotion("Code de bienvenue", "unit_price * 0.9", coupon="BIENVENUE10"),
+        Promotion("Remise pro sécurité", "unit_price * 0.9", categories=("securite",),
+                  price_list=PRICE_LIST_B2B, start=current[0], end=current[1]),
+        Promotion("Soldes d'hiver télécommandes", "unit_price - 5", products=tuple(remotes),
+                  minimum_untaxed=Decimal(100), start=dt.date(today.year + 1, 1, 10),
+                  end=dt.date(today.year + 1, 2, 6)),
+        Promotion("Lot de 3 photocellules", "unit_price * 0.85", categories=("accessoires/photocellules",),
+                  minimum_quantity=3),
+    )  # fmt: skip
 
 
 def build_catalog(n_products: int, seed: int = RANDOM_SEED) -> Catalog:
@@ -638,4 +894,5 @@ def build_catalog(n_products: int, seed: int = RANDOM_SEED) -> Catalog:
         else:
             add(gen.family_product(family, n_products - count))
     assert count == n_products, "the first round must fit in MIN_PRODUCTS"
-    return Catalog(CATEGORIES, ATTRIBUTES, ATTRIBUTE_SETS, tuple(gen.products))
+    products = tuple(_details(p, index, seed) for index, p in enumerate(gen.products))
+    return Catalog(CATEGORIES, ATTRIBUTES, ATTRIBUTE_SETS, products, TAG_CATEGORIES)

@@ -17,11 +17,18 @@ COMPANY_NAME: Final = "Portails & Automatismes du Sud"
 CURRENCY: Final = "EUR"
 LANGUAGES: Final = ("en", "fr")  # "en" is the database's main language, "fr" is translatable
 
+# trytond configuration: attachments (product manuals) go into the database file, not the file store
+# next to it: the template is copied under other names into other directories, and the store would
+# stay behind.
+ATTACHMENTS_IN_DATABASE: Final = "[attachment]\nfilestore = False\n"
+
 # Warehouse code -> name; each warehouse has a storage location coded "<code>-STO".
 WAREHOUSES: Final = {"TLS": "Toulouse", "BDX": "Bordeaux"}
 
 PRICE_LIST_PUBLIC: Final = "Public"
 PRICE_LIST_B2B: Final = "Tarif pro"
+PRICE_LIST_SALES: Final = "Soldes"  # dated lines (product_price_list_dates)
+PRICE_LISTS: Final = (PRICE_LIST_PUBLIC, PRICE_LIST_B2B, PRICE_LIST_SALES)
 
 # Activated Tryton modules (their dependencies are activated too).
 # product_classification is installed but left out: it only adds a classification reference that
@@ -56,6 +63,6 @@ MODULES: Final = (
 )
 
 # Bump when the seeded data changes shape: it is part of the template cache key.
-SEED_VERSION: Final = 1
+SEED_VERSION: Final = 2
 DEFAULT_N_PRODUCTS: Final = 380  # SKUs: 207 products, 135 of them with variants
 RANDOM_SEED: Final = 2026

@@ -104,11 +104,10 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction, TransactionError
 
 from . import contract
-from .catalog import Catalog, Product
+from .catalog import Catalog, Category, Picture, Product, manual_pdf, price_lists, promotions
 
 BATCH = 50  # records per create/write call (gotcha: ~100 overflows SQLite's parser stack)
 MOVE_BATCH = 100  # stock moves have no exclusion constraint: larger batches validate faster
-IMAGE_LIMIT = 300  # templates that get a picture (keeps a 10,000-SKU database small)
 
 Record = Any  # trytond records are dynamically typed
 T = TypeVar("T")
@@ -214,7 +213,6 @@ def _set_up_company(company_id: int, today: dt.date) -> str:
     _carriers()
     price_lists = _price_lists(company)
     _customers(france, price_lists[contract.PRICE_LIST_B2B])
-    _promotion(company)
     return _application_key()
 
 
@@ -465,15 +463,8 @@ def _carriers() -> None:
 
 
 def _price_lists(company: Record) -> dict[str, Record]:
-    values = [
-        {"name": contract.PRICE_LIST_PUBLIC, "company": company.id, "price": "list_price",
-         "lines": [("create", [{"formula": "unit_price"}])]},
-        {"name": contract.PRICE_LIST_B2B, "company": company.id, "price": "list_price",
-         "lines": [("create", [
-             {"sequence": 10, "quantity": 10, "formula": "unit_price * 0.75"},
-             {"sequence": 30, "formula": "unit_price * 0.8"},
-         ])]},
-    ]  # fmt: skip
+    """The lists, without lines: theirs name categories and products (see :func:`_price_lines`)."""
+    values = [{"name": name, "company": company.id, "price": "list_price"} for name in contract.PRICE_LISTS]
     return {r.name: r for r in create("product.price_list", values)}
 
 
@@ -527,14 +518,6 @@ def _customers(france: Record, b2b_list: Record) -> None:
     create("party.party", values)
 
 
-def _promotion(company: Record) -> None:
-    create("sale.promotion", [{
-        "name": "Code de bienvenue", "company": company.id, "formula": "unit_price * 0.9",
-        "coupons": [("create", [{"company": company.id, "numbers": [("create", [
-            {"number": "BIENVENUE10", "company": company.id}])]}])],
-    }])  # fmt: skip
-
-
 def _application_key() -> str:
     User = Pool().get("res.user")
     (admin,) = User.search([("login", "=", contract.ADMIN_LOGIN)])
@@ -548,7 +531,8 @@ def _application_key() -> str:
 
 
 def seed_catalog(database: str, company_id: int, catalog: Catalog, today: dt.date) -> None:
-    """Categories, attributes, products with variants, kits, pictures, stock and B2B lines.
+    """Categories, attributes, products with variants, kits, pictures, manuals, stock, price list
+    lines and promotions.
 
     One transaction per batch of templates, so memory stays flat on 10,000+ products.
     """
@@ -558,25 +542,28 @@ def seed_catalog(database: str, company_id: int, catalog: Catalog, today: dt.dat
     for chunk in sku_chunks(catalog.products):
         products.update(run(database, _templates, chunk, categories, attribute_sets, **ctx))
     run(database, _kit_components, catalog, products, **ctx)
-    for chunk in chunks(catalog.products[:IMAGE_LIMIT]):
-        run(database, _images, chunk, **ctx)
+    illustrated = [p for p in catalog.products if p.pictures or p.documents]
+    for chunk in chunks(illustrated, BATCH // 2):  # ≤ 2 pictures a product on average
+        run(database, _images, chunk, products, **ctx)
+        run(database, _documents, chunk, **ctx)
+    run(database, _price_lines, catalog, categories, products, today, **ctx)
+    run(database, _promotions, company_id, catalog, categories, products, today, **ctx)
     moves = run(database, _stock_moves, company_id, catalog, products, today, **ctx)
     for chunk in chunks(moves, MOVE_BATCH):
         run(database, _receive, chunk, **ctx)
 
 
 def _catalog_structure(catalog: Catalog) -> tuple[dict[str, int], dict[str, int]]:
-    categories = _categories(catalog)
+    categories = _categories([*catalog.categories, *catalog.tag_categories])
     attribute_sets = _attributes(catalog)
-    _b2b_category_lines(categories)
     return categories, attribute_sets
 
 
-def _categories(catalog: Catalog) -> dict[str, int]:
+def _categories(all_categories: Sequence[Category]) -> dict[str, int]:
     """Create parents before children; return category key -> id."""
     ids: dict[str, int] = {}
     for depth in range(1, 4):
-        level = [c for c in catalog.categories if c.key.count("/") == depth - 1]
+        level = [c for c in all_categories if c.key.count("/") == depth - 1]
         records = create("product.category", [
             {"name": c.en, "parent": ids[c.parent] if c.parent else None} for c in level
         ])  # fmt: skip
@@ -605,19 +592,10 @@ def _attributes(catalog: Catalog) -> dict[str, int]:
     return {s.key: r.id for s, r in zip(catalog.attribute_sets, sets, strict=True)}
 
 
-def _b2b_category_lines(categories: dict[str, int]) -> None:
-    PriceList = Pool().get("product.price_list")
-    (b2b,) = PriceList.search([("name", "=", contract.PRICE_LIST_B2B)])
-    create("product.price_list.line", [
-        {"price_list": b2b.id, "sequence": 20, "category": categories["pieces"],
-         "formula": "unit_price * 0.85"},
-    ])  # fmt: skip
-
-
 def _templates(
     products: Sequence[Product], categories: dict[str, int], attribute_sets: dict[str, int]
 ) -> dict[str, int]:
-    """Create templates with their variants and EANs; return SKU -> product.product id."""
+    """Create templates with their variants, EANs and brands; return SKU -> product.product id."""
     unit, kg = ref("product", "uom_unit"), ref("product", "uom_kilogram")
     tax_categories = {tax: accounting_category(tax) for tax in ("vat20", "vat10", "vat5_5")}
     values = []
@@ -626,13 +604,14 @@ def _templates(
             "name": p.name_en, "code": p.code, "type": p.type, "default_uom": unit,
             "salable": True, "sale_uom": unit, "list_price": p.list_price,
             "account_category": tax_categories[p.tax],
-            "categories": [("add", [categories[c] for c in p.categories])],
+            "categories": [("add", [categories[c] for c in (*p.categories, *p.tags)])],
             "attribute_set": attribute_sets[p.attribute_set] if p.attribute_set else None,
             "weight": p.weight, "weight_uom": kg if p.weight is not None else None,
+            **_measurements(p),
             "products": [("create", [
                 {"suffix_code": v.suffix, "attributes": v.attributes or None,
                  "description": v.description_en, "cost_price": p.cost_price,
-                 "identifiers": [("create", [{"type": "ean", "code": v.ean}] if v.ean else [])]}
+                 "identifiers": [("create", _identifiers(v.ean, p.brand))]}
                 for v in p.variants
             ])],
         })  # fmt: skip
@@ -643,6 +622,21 @@ def _templates(
     variants = [by_code[v.code] for v in specs]
     translate("product.product", variants, [{"description": v.description_fr} for v in specs])
     return {v.code: v.id for v in variants}
+
+
+def _measurements(product: Product) -> dict[str, Any]:
+    """Dimensions in centimetres and the volume in litres (which Tryton's client computes on change)."""
+    if product.dimensions is None:
+        return {}
+    cm = ref("product", "uom_centimeter")
+    length, width, height = product.dimensions
+    return {"length": length, "length_uom": cm, "width": width, "width_uom": cm, "height": height,
+            "height_uom": cm, "volume": product.volume, "volume_uom": ref("product", "uom_liter")}  # fmt: skip
+
+
+def _identifiers(ean: str | None, brand: str | None) -> list[dict[str, str]]:
+    """The EAN, and the brand where Tryton's own product data feed looks for it."""
+    return [*([{"type": "ean", "code": ean}] if ean else []), *([{"type": "brand", "code": brand}] if brand else [])]
 
 
 def _kit_components(catalog: Catalog, products: dict[str, int]) -> None:
@@ -657,27 +651,84 @@ def _kit_components(catalog: Catalog, products: dict[str, int]) -> None:
     ])  # fmt: skip
 
 
-def _images(products: Sequence[Product]) -> None:
+def _template_ids(products: Sequence[Product]) -> dict[str, int]:
     Template = Pool().get("product.template")
-    templates = {t.code: t.id for t in Template.search([("code", "in", [p.code for p in products])])}
-    create("product.image", [
-        {"template": templates[p.code], "image": picture(p), "description": p.name_en}
-        for p in products if p.type != "service"
+    return {t.code: t.id for t in Template.search([("code", "in", [p.code for p in products])])}
+
+
+def _images(products: Sequence[Product], variants: dict[str, int]) -> None:
+    templates = _template_ids(products)
+    pictures = [(p, picture_) for p in products for picture_ in p.pictures]
+    images = create("product.image", [
+        {"template": templates[p.code], "product": variants[pic.variant] if pic.variant else None,
+         "sequence": pic.sequence, "image": picture(p, pic), "description": pic.caption_en}
+        for p, pic in pictures
     ])  # fmt: skip
+    translate("product.image", images, [{"description": pic.caption_fr} for _, pic in pictures])
+
+
+def _documents(products: Sequence[Product]) -> None:
+    templates = _template_ids(products)
+    create("ir.attachment", [
+        {"resource": f"product.template,{templates[p.code]}", "name": d.filename, "type": "data",
+         "data": manual_pdf(p.code), "description": d.title}
+        for p in products for d in p.documents
+    ])  # fmt: skip
+
+
+def _price_lines(catalog: Catalog, categories: dict[str, int], products: dict[str, int], today: dt.date) -> None:
+    PriceList = Pool().get("product.price_list")
+    lists = {pl.name: pl.id for pl in PriceList.search([])}
+    create("product.price_list.line", [
+        {"price_list": lists[spec.name], "sequence": 10 * (i + 1), "formula": line.formula,
+         "category": categories[line.category] if line.category else None,
+         "product": products[line.product] if line.product else None,
+         "quantity": line.quantity, "start_date": line.start, "end_date": line.end}
+        for spec in price_lists(catalog, today) for i, line in enumerate(spec.lines)
+    ])  # fmt: skip
+
+
+def _promotions(
+    company_id: int, catalog: Catalog, categories: dict[str, int], products: dict[str, int], today: dt.date
+) -> None:
+    PriceList = Pool().get("product.price_list")
+    lists = {pl.name: pl.id for pl in PriceList.search([])}
+    eur = Pool().get("company.company")(company_id).currency.id
+    unit = ref("product", "uom_unit")
+    values = []
+    for spec in promotions(catalog, today):
+        promotion: dict[str, Any] = {
+            "name": spec.name, "company": company_id, "formula": spec.formula,
+            "start_date": spec.start, "end_date": spec.end,
+            "price_list": lists[spec.price_list] if spec.price_list else None,
+            "categories": [("add", [categories[c] for c in spec.categories])],
+            "products": [("add", [products[sku] for sku in spec.products])],
+        }  # fmt: skip
+        if spec.minimum_untaxed is not None:
+            promotion.update(amount=spec.minimum_untaxed, currency=eur, untaxed_amount=True)
+        if spec.minimum_quantity is not None:
+            promotion.update(quantity=spec.minimum_quantity, unit=unit)
+        if spec.coupon:
+            # The number's own dates default to "from today": left open, like the promotion's.
+            promotion["coupons"] = [("create", [{"company": company_id, "numbers": [("create", [
+                {"number": spec.coupon, "company": company_id, "start_date": None}])]}])]  # fmt: skip
+        values.append(promotion)
+    create("sale.promotion", values)
 
 
 _FAMILY_COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a61c00")
 
 
-def picture(product: Product) -> bytes:
-    """A small deterministic JPEG: a coloured card with the product code."""
+def picture(product: Product, picture_: Picture) -> bytes:
+    """A small deterministic JPEG: a coloured card with the product (or variant) code."""
     from PIL import Image, ImageDraw
 
-    colour = _FAMILY_COLOURS[sum(map(ord, product.family)) % len(_FAMILY_COLOURS)]
+    colour = _FAMILY_COLOURS[(sum(map(ord, product.family)) + picture_.sequence - 1) % len(_FAMILY_COLOURS)]
     image = Image.new("RGB", (320, 320), colour)
     draw = ImageDraw.Draw(image)
     draw.rectangle((20, 20, 300, 300), outline="white", width=6)
-    draw.text((40, 150), product.code, fill="white", font_size=28)
+    draw.text((40, 150), picture_.variant or product.code, fill="white", font_size=24)
+    draw.text((40, 200), str(picture_.sequence), fill="white", font_size=20)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=80)
     return buffer.getvalue()

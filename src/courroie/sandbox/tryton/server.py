@@ -276,6 +276,7 @@ def _spawn(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "[session]\n"
         # Loopback clients of the tests log in often: keep trytond's brute-force guard out of the way.
         "max_attempt = 1000\n"
+        f"{contract.ATTACHMENTS_IN_DATABASE}"
     )
     env = {**os.environ, "TRYTOND_CONFIG": str(config)}
     command = [sys.executable, "-m", "trytond.cli", "-c", str(config)]

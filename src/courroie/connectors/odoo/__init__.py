@@ -1,0 +1,849 @@
+"""Odoo (14.0 to 19.0) as the hub's ERP: catalog, prices, stock, orders and what became of them.
+
+``OdooErp(config)`` implements :class:`courroie.connectors.protocols.ErpConnector`, plus three batch
+helpers the flows may use: ``read_stock_changes`` (stock moved since a cursor), ``find_sales`` and
+``create_sales`` / ``confirm_sales`` (several orders in one ``create`` and one ``action_confirm``).
+Reads are batched (``search_read`` pages of ``config.page_size``); reference records (warehouses,
+currencies, countries, carriers, taxes, price lists, SKUs) are looked up once and kept. Keys handed
+to the hub are Odoo record ids as text; files are named ``<model>/<id>/<field>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from courroie.connectors.protocols import CheckResult, ErpSale
+from courroie.errors import ConnectionFailure, CourroieError, DataError, TransientError
+from courroie.model import Address, Category, Customer, Order, PriceRule, Product, Promotion, SaleStatus, StockLevel
+
+from . import mapping, prices
+from .client import OdooClient, RpcStats, Session, major_of
+from .config import OdooConfig
+from .mapping import Row
+from .versions import NEWEST, OLDEST
+
+__all__ = ["OdooConfig", "OdooErp", "SaleDraft", "SaleOutcome"]
+
+logger = logging.getLogger(__name__)
+
+SELLABLE: list[Any] = [("sale_ok", "=", True), ("default_code", "!=", False)]
+TEMPLATE_FIELDS = ["name", "list_price", "categ_id", "taxes_id", "active", "description_sale", "currency_id"]
+VARIANT_FIELDS = ["default_code", "barcode", "lst_price", "weight", "active", "product_tmpl_id",
+                  "product_template_attribute_value_ids"]
+STOCK_FIELDS = ["default_code", "free_qty", "virtual_available"]
+SALE_FIELDS = ["name", "state", "amount_untaxed", "amount_total", "client_order_ref"]
+PARTNER_FIELDS = ["name", "email", "parent_id", "type", "street", "street2", "zip", "city", "country_id",
+                  "company_name", "vat", "phone"]
+ITEM_FIELDS = ["pricelist_id", "applied_on", "product_id", "product_tmpl_id", "categ_id", "compute_price",
+               "fixed_price", "percent_price", "price_discount", "price_surcharge", "price_round",
+               "price_min_margin", "price_max_margin", "base", "base_pricelist_id", "min_quantity", "date_start",
+               "date_end"]
+REQUIRED_MODELS: Mapping[str, str] = {
+    "product.template": "product", "product.pricelist": "product", "stock.warehouse": "stock",
+    "stock.quant": "stock", "sale.order": "sale_management", "delivery.carrier": "delivery",
+    "account.move": "account",
+}
+PROBE_NAME = "courroie price probe"       # a throwaway quotation's name: it consumes no sequence number
+QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+SKU_TTL = 600.0                           # seconds an SKU → product id answer is trusted
+CUSTOMER_TTL = 300.0                      # seconds a customer's addresses are trusted between two calls
+
+
+@dataclass(frozen=True)
+class SaleDraft:
+    """One order for :meth:`OdooErp.create_sales`, with its customer and addresses already resolved."""
+
+    order: Order
+    customer_key: str
+    invoice_address: str
+    delivery_address: str
+
+
+@dataclass(frozen=True)
+class SaleOutcome:
+    """What became of one draft: the sale (created, maybe confirmed) or why not."""
+
+    reference: str
+    sale: ErpSale | None = None
+    error: CourroieError | None = None
+
+
+@dataclass
+class _Customer:
+    """A contact and its child addresses as last read, for the calls of one order."""
+
+    row: Row
+    children: list[Row] = field(default_factory=list)
+    read_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def fresh(self) -> bool:
+        return time.monotonic() - self.read_at < CUSTOMER_TTL
+
+
+class OdooErp:
+    """The hub's ERP connector for Odoo over JSON-RPC, XML-RPC or JSON-2."""
+
+    name = "odoo"
+
+    def __init__(self, config: OdooConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.config = config
+        self.client = OdooClient(config, transport=transport)
+        # Reference records named by the configuration or by orders: asked once, kept while the hub runs.
+        self._refs: dict[tuple[str, str], Any] = {}
+        self._skus: dict[str, tuple[int, float]] = {}
+        self._customers: dict[int, _Customer] = {}
+
+    @property
+    def stats(self) -> RpcStats:
+        return self.client.stats
+
+    async def session(self) -> Session:
+        return await self.client.session()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # --- check --------------------------------------------------------------------------------------
+
+    async def check(self) -> list[CheckResult]:
+        """Reachable, version, login, modules, configured records: one line each."""
+        try:
+            info = await self.client.server_version()
+        except CourroieError as error:
+            return [CheckResult("Odoo server reachable", False, str(error),
+                                fix=f"check `url` ({self.config.url}) and that Odoo is running")]
+        results = [_version_result(info, self.config.url)]
+        try:
+            session = await self.client.session()
+        except CourroieError as error:
+            return [*results, CheckResult(f"login as {self.config.user!r}", False, str(error),
+                                          fix=getattr(error, "hint", "") or "check `user`, `password`/`api_key`")]
+        results.append(CheckResult(f"login as {self.config.user!r}", True,
+                                   f"database {self.config.database!r} over {session.wire}"))
+        if session.dialect.json2 and session.wire != "json2":
+            results.append(CheckResult("protocol", True, "JSON-RPC is deprecated from Odoo 19 (removed in 22)",
+                                       fix="set `api_key` to use JSON-2"))
+        for check in (self._check_models, self._check_warehouses, self._check_languages, self._check_orders_setup):
+            try:
+                results += await check()
+            except CourroieError as error:
+                results.append(CheckResult(check.__name__.removeprefix("_check_").replace("_", " "), False,
+                                           str(error), fix=getattr(error, "hint", "")))
+        return results
+
+    async def _check_models(self) -> list[CheckResult]:
+        rows = await self.client.search_read("ir.model", [("model", "in", [*REQUIRED_MODELS, "mrp.bom"])], ["model"])
+        present = {row["model"] for row in rows}
+        results = [CheckResult(f"model {model}", model in present, "present" if model in present else "missing",
+                               fix="" if model in present else f"install the Odoo module {module!r}")
+                   for model, module in REQUIRED_MODELS.items()]
+        results.append(CheckResult("kits (module mrp)", True, "bills of materials of type kit are published"
+                                   if "mrp.bom" in present else "mrp is not installed: products have no kits"))
+        for model in ("product.product", "stock.quant", "sale.order", "res.partner"):
+            await self.client.call(model, "search_count", params={"domain": []})
+        return [*results, CheckResult("read access", True, "products, stock, sales, contacts")]
+
+    async def _check_warehouses(self) -> list[CheckResult]:
+        found = await self._warehouses(self.config.all_warehouses, strict=False)
+        return [CheckResult(f"warehouse {code!r}", code in found,
+                            "found" if code in found else "no stock.warehouse has this code",
+                            fix="" if code in found else "fix `warehouses`/`sale_warehouse` or the code in Odoo")
+                for code in self.config.all_warehouses]
+
+    async def _check_languages(self) -> list[CheckResult]:
+        rows = await self.client.search_read("res.lang", [("code", "in", self.config.languages)], ["code"])
+        active = {row["code"] for row in rows}
+        return [CheckResult(f"language {code}", code in active, "active" if code in active else "not active",
+                            fix="" if code in active else "activate it in Settings › Languages")
+                for code in self.config.languages]
+
+    async def _check_orders_setup(self) -> list[CheckResult]:
+        results = []
+        for currency, name in self.config.order_price_lists.items():
+            found = await self._pricelists([name], strict=False)
+            results.append(CheckResult(f"price list {name!r} ({currency})", name in found,
+                                       "found" if name in found else "no such price list",
+                                       fix="" if name in found else "fix `order_price_lists`"))
+        for shop_name in self.config.carriers:
+            found = await self._carrier(shop_name)
+            results.append(CheckResult(f"carrier {shop_name!r}", found is not None,
+                                       "found" if found else "no delivery.carrier of that name",
+                                       fix="" if found else "fix `carriers` or the carrier's name in Odoo"))
+        wanted = {setting: sku for setting, sku in (("shipping_product", self.config.shipping_product),
+                                                    ("discount_product", self.config.discount_product)) if sku}
+        found_skus = await self._product_ids(list(wanted.values()), strict=False) if wanted else {}
+        results += [CheckResult(f"{setting} {sku!r}", sku in found_skus, "found" if sku in found_skus else "unknown",
+                                fix="" if sku in found_skus else f"fix `{setting}` or create this product")
+                    for setting, sku in wanted.items()]
+        return results
+
+    # --- catalog --------------------------------------------------------------------------------------
+
+    async def read_categories(self) -> list[Category]:
+        rows = await self.client.search_read_all("product.category", [], ["name", "parent_id"])
+        return mapping.categories_from_rows(rows, self.config.languages)
+
+    async def read_products(self) -> list[Product]:
+        template_fields = TEMPLATE_FIELDS + ([self.config.template_reference] if self.config.template_reference else [])
+        templates = await self.client.search_read_all("product.template", [("sale_ok", "=", True)], template_fields)
+        ids = [row["id"] for row in templates]
+        variants, texts, values, images, kits, taxes, company = await asyncio.gather(
+            self.client.read_in("product.product", "product_tmpl_id", ids, VARIANT_FIELDS,
+                                domain=[("default_code", "!=", False)]),
+            self._translated("product.template", ids, ["name", "description_sale"]),
+            self._attribute_values(ids), self._images(ids), self._kits(ids), self._tax_names(), self._company())
+        texts[self.config.main_language] = {row["id"]: row for row in templates}
+        by_template: dict[int, list[Row]] = {}
+        for variant in sorted(variants, key=lambda v: v["id"]):
+            by_template.setdefault(mapping.many2one_id(variant["product_tmpl_id"]) or 0, []).append(variant)
+        ordered = {language: texts.get(language, {}) for language in self.config.languages}
+        products = []
+        for template in templates:
+            product = self._product(template, by_template.get(template["id"], []), ordered, values, images,
+                                    kits.get(template["id"], ()), taxes, company["currency"])
+            if product is not None:
+                products.append(product)
+        return products
+
+    def _product(self, template: Row, variants: list[Row], texts: Mapping[str, Mapping[int, Row]],
+                 values: Mapping[int, tuple[str, str]], images: Mapping[tuple[str, int], Any],
+                 kit: tuple[Any, ...], taxes: Mapping[int, str], currency: str) -> Product | None:
+        sku = mapping.template_sku(template, variants, self.config.template_reference)
+        if not variants or sku is None:
+            logger.info("odoo: template %s has no variant with an internal reference: not published", template["id"])
+            return None
+        return mapping.product_from_rows(
+            template, variants, sku=sku, names=mapping.translations(texts, template["id"], "name"),
+            descriptions=mapping.translations(texts, template["id"], "description_sale", as_html=True),
+            values=values, currency=mapping.many2one_name(template.get("currency_id")) or currency,
+            tax_names=taxes, images=images, kit=kit)
+
+    async def _translated(self, model: str, ids: Sequence[int], fields: Sequence[str]) -> dict[str, dict[int, Row]]:
+        """``fields`` of the records in every language but the main one: {language: {id: row}}."""
+        others = self.config.languages[1:]
+        pages = await asyncio.gather(*(self.client.read_in(model, "id", ids, fields, context={"lang": language})
+                                       for language in others))
+        return {language: {row["id"]: row for row in rows} for language, rows in zip(others, pages, strict=True)}
+
+    async def _attribute_values(self, templates: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """product.template.attribute.value id → (attribute, value), in the main language."""
+        rows = await self.client.read_in("product.template.attribute.value", "product_tmpl_id", templates,
+                                         ["name", "attribute_id"])
+        return {row["id"]: (mapping.many2one_name(row.get("attribute_id")) or "", str(row.get("name") or ""))
+                for row in rows}
+
+    async def _images(self, templates: Sequence[int]) -> dict[tuple[str, int], Any]:
+        """Cover pictures of templates and own pictures of variants, hashed; the bytes are read only for
+        records that have one (a binary field kept as attachment can be searched ``!= False``)."""
+        found: dict[tuple[str, int], Any] = {}
+        for model, link, picture in (("product.template", "id", "image_1920"),
+                                     ("product.product", "product_tmpl_id", "image_variant_1920")):
+            rows = await self.client.read_in(model, link, templates, ["id"], domain=[(picture, "!=", False)])
+            pictures = await self.client.read_in(model, "id", [r["id"] for r in rows], [picture, "default_code"],
+                                                  page_size=self.config.image_page_size)
+            for row in pictures:
+                ref = mapping.image_ref(model, row["id"], picture, row.get(picture),
+                                        mapping.text(row.get("default_code")) or f"{model}-{row['id']}")
+                if ref is not None:
+                    found[(model, row["id"])] = ref
+        return found
+
+    async def _kits(self, templates: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+        """Kit components (``mrp.bom`` of type phantom) per template; none without the mrp module."""
+        if not await self._has_model("mrp.bom"):
+            return {}
+        boms = await self.client.read_in("mrp.bom", "product_tmpl_id", templates,
+                                         ["product_tmpl_id", "product_qty", "bom_line_ids"],
+                                         domain=[("type", "=", "phantom")])
+        lines = await self.client.read_in("mrp.bom.line", "bom_id", [b["id"] for b in boms],
+                                          ["bom_id", "product_id", "product_qty"])
+        components = {mapping.many2one_id(line["product_id"]) for line in lines} - {None}
+        codes = {row["id"]: row["default_code"] for row in await self.client.read_in(
+            "product.product", "id", sorted(c for c in components if c), ["default_code"],
+            context={"active_test": False}) if row.get("default_code")}
+        kits: dict[int, tuple[Any, ...]] = {}
+        for bom in sorted(boms, key=lambda b: b["id"], reverse=True):   # the oldest BoM wins, as in Odoo
+            own = [line for line in lines if mapping.many2one_id(line["bom_id"]) == bom["id"]]
+            kits[mapping.many2one_id(bom["product_tmpl_id"]) or 0] = mapping.kit_items(own, codes, bom["product_qty"])
+        return kits
+
+    async def _has_model(self, model: str) -> bool:
+        if ("model", model) not in self._refs:
+            rows = await self.client.search_read("ir.model", [("model", "=", model)], ["model"], limit=1)
+            self._refs[("model", model)] = bool(rows)
+        return bool(self._refs[("model", model)])
+
+    async def _tax_names(self) -> dict[int, str]:
+        if ("taxes", "") not in self._refs:
+            rows = await self.client.search_read("account.tax", [("type_tax_use", "=", "sale")], ["name"],
+                                                 context={"active_test": False})
+            self._refs[("taxes", "")] = {row["id"]: str(row["name"]) for row in rows}
+        return dict(self._refs[("taxes", "")])
+
+    async def read_file(self, key: str) -> bytes:
+        try:
+            model, record, picture = mapping.file_location(key)
+        except ValueError:
+            raise DataError(f"{key!r} does not name an Odoo file (model/id/field)") from None
+        rows = await self.client.call(model, "read", [record], {"fields": [picture]})
+        content = rows[0].get(picture) if rows else None
+        if not content:
+            raise DataError(f"Odoo no longer holds {key}", details={"file": key})
+        try:
+            return base64.b64decode(content)
+        except (binascii.Error, ValueError):
+            raise DataError(f"Odoo's {key} is not base64", details={"file": key}) from None
+
+    # --- stock ----------------------------------------------------------------------------------------
+
+    async def read_stock(self, locations: Sequence[str]) -> list[StockLevel]:
+        """Available to sell per SKU and warehouse code: ``min(free_qty, virtual_available)``.
+
+        Both are computed by Odoo for the warehouse's locations (context ``location`` = its view
+        location, which every version honours; ``warehouse`` / ``warehouse_id`` changed name in 17 and
+        a wrong one is silently ignored, answering every warehouse):
+
+        - ``free_qty``: on hand minus what is reserved for deliveries (quants) — but a confirmed sale
+          that could not be reserved (short stock) is not deducted;
+        - ``virtual_available``: on hand plus planned receptions minus planned deliveries — every
+          confirmed sale is deducted, but goods not received yet are added.
+
+        The smaller one never sells goods not received and holds back every confirmed sale.
+        """
+        return await self._levels(locations, await self._stock_products())
+
+    async def read_stock_changes(self, locations: Sequence[str],
+                                 since: datetime | None) -> tuple[list[StockLevel], datetime | None]:
+        """Levels of the articles whose stock moved at or after ``since`` (quants counted, moves
+        planned, reserved or done), and the cursor for the next call: the latest ``write_date`` seen.
+        Pass ``since`` minus an overlap: a transaction committing late carries an earlier write_date."""
+        fields = ["product_id", "write_date"]
+        if since is None:
+            quant, move = await asyncio.gather(
+                self.client.search_read("stock.quant", [], ["write_date"], limit=1, order="write_date desc"),
+                self.client.search_read("stock.move", [], ["write_date"], limit=1, order="write_date desc"))
+            return await self.read_stock(locations), mapping.parse_datetime(mapping.newest(quant + move, None))
+        after = mapping.odoo_datetime(since)
+        quants, moves = await asyncio.gather(
+            self.client.search_read_all("stock.quant", [("write_date", ">=", after),
+                                                        ("location_id.usage", "=", "internal")], fields),
+            self.client.search_read_all("stock.move", [("write_date", ">=", after)], fields))
+        moved = sorted({mapping.many2one_id(r["product_id"]) for r in quants + moves} - {None})
+        products = await self._stock_products(moved) if moved else []
+        cursor = mapping.newest(quants + moves, after)
+        return await self._levels(locations, products), mapping.parse_datetime(cursor)
+
+    async def _stock_products(self, among: Sequence[int | None] | None = None) -> list[int]:
+        dialect = (await self.client.session()).dialect
+        domain = [*SELLABLE, *dialect.storable_domain]
+        if among is None:
+            rows = await self.client.search_read_all("product.product", domain, ["id"])
+        else:
+            rows = await self.client.read_in("product.product", "id", [p for p in among if p], ["id"], domain=domain)
+        return [row["id"] for row in rows]
+
+    async def _levels(self, locations: Sequence[str], products: Sequence[int]) -> list[StockLevel]:
+        warehouses = await self._warehouses(locations, strict=True)
+
+        async def levels(code: str) -> list[StockLevel]:
+            rows = await self.client.read_in("product.product", "id", products, STOCK_FIELDS,
+                                             context={"location": warehouses[code][1]})
+            return mapping.stock_levels(rows, code)
+
+        if not products:
+            return []
+        per_warehouse = await asyncio.gather(*(levels(code) for code in dict.fromkeys(locations)))
+        return [level for found in per_warehouse for level in found]
+
+    async def _warehouses(self, codes: Sequence[str], *, strict: bool) -> dict[str, tuple[int, int]]:
+        """Warehouse code → (warehouse id, view location id)."""
+        missing = [code for code in codes if ("warehouse", code) not in self._refs]
+        if missing:
+            rows = await self.client.search_read("stock.warehouse", [("code", "in", missing)],
+                                                 ["code", "view_location_id"], context={"active_test": False})
+            for row in rows:
+                self._refs[("warehouse", row["code"])] = (row["id"], mapping.many2one_id(row["view_location_id"]))
+        found = {code: self._refs[("warehouse", code)] for code in codes if ("warehouse", code) in self._refs}
+        unknown = [code for code in codes if code not in found]
+        if strict and unknown:
+            raise ConnectionFailure(f"no Odoo warehouse with code {', '.join(map(repr, unknown))}",
+                                    hint="stock locations are named by the short name (code) of a stock.warehouse")
+        return found
+
+    # --- prices ----------------------------------------------------------------------------------------
+
+    async def read_price_rules(self, price_lists: Sequence[str]) -> list[PriceRule]:
+        """Every item of the named price lists, per SKU it covers: fixed prices and percentages as
+        they are, any other formula priced by Odoo itself for each article (see :mod:`.prices`)."""
+        if not price_lists:
+            return []
+        found = await self._price_list_details(price_lists)
+        items, articles, categories = await asyncio.gather(
+            self.client.search_read_all("product.pricelist.item", [("pricelist_id", "in", [p.id for p in found])],
+                                        ITEM_FIELDS),
+            self._articles(), self._category_tree())
+        candidates = prices.candidates(found, items, articles, categories)
+        computed = await self._compute_prices({c.probe for c in candidates if c.probe is not None})
+        return prices.price_rules(candidates, computed)
+
+    async def read_promotions(self) -> list[Promotion]:
+        """Odoo's campaigns live in the loyalty / coupon modules, which the hub does not read yet;
+        dated price list items come out as dated price rules instead."""
+        return []
+
+    async def _price_list_details(self, names: Sequence[str]) -> list[prices.PriceList]:
+        rows = await self.client.search_read("product.pricelist", [("name", "in", list(names))],
+                                             ["name", "currency_id", "country_group_ids"])
+        unknown = sorted(set(names) - {row["name"] for row in rows})
+        if unknown:
+            raise ConnectionFailure(f"no Odoo price list named {', '.join(map(repr, unknown))}",
+                                    hint="price lists are named as in Odoo (Sales › Products › Pricelists)")
+        groups = sorted({g for row in rows for g in row.get("country_group_ids") or []})
+        members = {row["id"]: row.get("country_ids") or [] for row in
+                   await self.client.read_in("res.country.group", "id", groups, ["country_ids"])} if groups else {}
+        codes = await self._country_codes(sorted({c for ids in members.values() for c in ids}))
+        return [prices.PriceList(row["id"], row["name"], mapping.many2one_name(row["currency_id"]) or "",
+                                 tuple(sorted({codes[c] for g in row.get("country_group_ids") or []
+                                               for c in members.get(g, []) if c in codes})))
+                for row in rows]
+
+    async def _articles(self) -> list[prices.Article]:
+        rows = await self.client.search_read_all("product.product", SELLABLE,
+                                                 ["default_code", "product_tmpl_id", "categ_id", "lst_price"])
+        return [prices.Article(row["id"], str(row["default_code"]), mapping.many2one_id(row["product_tmpl_id"]) or 0,
+                               mapping.many2one_id(row.get("categ_id")), mapping.money_amount(row.get("lst_price")))
+                for row in rows]
+
+    async def _category_tree(self) -> dict[int, set[int]]:
+        """Category → itself and every category below it."""
+        rows = await self.client.search_read_all("product.category", [], ["parent_id"])
+        parents = {row["id"]: mapping.many2one_id(row.get("parent_id")) for row in rows}
+        tree: dict[int, set[int]] = {category: set() for category in parents}
+        for category in parents:
+            current: int | None = category
+            while current is not None and current in tree:
+                tree[current].add(category)
+                current = parents.get(current)
+        return tree
+
+    async def _compute_prices(self, probes: set[prices.Probe]) -> dict[prices.Probe, Decimal]:
+        """Odoo's price for each probe, batched per price list and date."""
+        groups: dict[tuple[int, str | None], list[prices.Probe]] = {}
+        for probe in sorted(probes, key=lambda p: (p.pricelist, p.date or "", p.product, p.quantity)):
+            groups.setdefault((probe.pricelist, probe.date), []).append(probe)
+        dialect = (await self.client.session()).dialect
+        compute = self._price_field if dialect.prices_by_field else self._probe_quotation
+        results: dict[prices.Probe, Decimal] = {}
+        for (pricelist, date), group in groups.items():
+            for part in _chunked(group, self.config.page_size):
+                results |= await compute(pricelist, date, part)
+        return results
+
+    async def _probe_quotation(self, pricelist: int, date: str | None,
+                               probes: Sequence[prices.Probe]) -> dict[prices.Probe, Decimal]:
+        """Odoo 16+: let Odoo price the lines of a throwaway quotation, read them, delete it (3 calls).
+        Named, it takes no number from the sale order sequence; chatter and tracking are off."""
+        partner = (await self._company())["partner"]
+        values: Row = {"name": PROBE_NAME, "partner_id": partner, "pricelist_id": pricelist,
+                       "order_line": [(0, 0, {"product_id": p.product, "product_uom_qty": p.quantity}) for p in probes]}
+        if date:
+            values["date_order"] = date
+        [order] = await self.client.create("sale.order", [values], context=QUIET)
+        try:
+            lines = await self.client.search_read("sale.order.line", [("order_id", "=", order)],
+                                                  ["product_id", "product_uom_qty", "price_unit", "discount"])
+        finally:
+            await self.client.unlink("sale.order", [order])
+        priced = {(mapping.many2one_id(line["product_id"]), int(line["product_uom_qty"])):
+                  mapping.decimal(line["price_unit"]) * (1 - mapping.decimal(line.get("discount")) / 100)
+                  for line in lines}
+        return {p: priced[(p.product, p.quantity)] for p in probes if (p.product, p.quantity) in priced}
+
+    async def _price_field(self, pricelist: int, date: str | None,
+                           probes: Sequence[prices.Probe]) -> dict[prices.Probe, Decimal]:
+        """Odoo 14-15: ``product.product.price`` for the context's price list and quantity."""
+        results: dict[prices.Probe, Decimal] = {}
+        for quantity in sorted({p.quantity for p in probes}):
+            wanted = [p for p in probes if p.quantity == quantity]
+            context = {"pricelist": pricelist, "quantity": quantity, **({"date": date[:10]} if date else {})}
+            rows = await self.client.read_in("product.product", "id", [p.product for p in wanted], ["price"],
+                                             context=context)
+            price = {row["id"]: mapping.decimal(row.get("price")) for row in rows}
+            results |= {p: price[p.product] for p in wanted if p.product in price}
+        return results
+
+    # --- orders ---------------------------------------------------------------------------------------
+
+    async def known_skus(self, skus: Sequence[str]) -> set[str]:
+        return set(await self._product_ids(skus, strict=False))
+
+    async def find_sale(self, reference: str) -> ErpSale | None:
+        """The order whose ``client_order_ref`` is ``reference`` (the hub stores ``Order.erp_reference`` there)."""
+        return (await self.find_sales([reference])).get(reference)
+
+    async def find_sales(self, references: Sequence[str]) -> dict[str, ErpSale]:
+        """The orders already created for these references, in one search."""
+        if not references:
+            return {}
+        rows = await self.client.read_in("sale.order", "client_order_ref", references, SALE_FIELDS)
+        confirmed = (await self.client.session()).dialect.confirmed_states
+        found = {}
+        for reference in references:
+            row = mapping.pick_sale([r for r in rows if r.get("client_order_ref") == reference])
+            if row is not None:
+                found[reference] = mapping.erp_sale(row, confirmed)
+        return found
+
+    async def find_customer(self, customer: Customer) -> str | None:
+        """The contact owning this e-mail, read with its child addresses (kept for ``ensure_address``)."""
+        email = mapping.escape_like(customer.email.strip())
+        rows = await self.client.search_read("res.partner", ["|", ("email", "=ilike", email),
+                                                             ("parent_id.email", "=ilike", email)], PARTNER_FIELDS)
+        row = mapping.pick_customer(rows, customer)
+        if row is None:
+            return None
+        self._remember(row, [r for r in rows if mapping.many2one_id(r.get("parent_id")) == row["id"]])
+        return mapping.key(row["id"])
+
+    async def save_customer(self, customer: Customer, key: str | None) -> str:
+        if key is None:
+            values = mapping.customer_values(customer)
+            [partner] = await self.client.create("res.partner", [values])
+            self._remember({"id": partner, **values}, [])
+            return mapping.key(partner)
+        known = await self._customer(self._id(key, "customer"))
+        changes = mapping.customer_changes(known.row, customer)
+        if changes:
+            await self.client.write("res.partner", [known.row["id"]], changes)
+            known.row.update(changes)
+        return key
+
+    async def ensure_address(self, customer_key: str, address: Address) -> str:
+        """The contact itself when it has this address, else a child address; created when missing
+        (on the contact itself while it has none, else as a child of type ``delivery``)."""
+        known = await self._customer(self._id(customer_key, "customer"))
+        wanted = mapping.address_key(address)
+        for row in [known.row, *sorted(known.children, key=lambda r: r["id"])]:
+            if mapping.has_address(row) and await self._row_key(row) == wanted:
+                return mapping.key(row["id"])
+        values = mapping.address_values(address, await self._country_id(address.country_code))
+        if not mapping.has_address(known.row):
+            await self.client.write("res.partner", [known.row["id"]], {k: v for k, v in values.items() if k != "name"})
+            known.row.update(values | {"name": known.row.get("name"), "country_id": [values["country_id"], ""]})
+            if await self._row_key(known.row) == wanted:
+                return mapping.key(known.row["id"])
+        [child] = await self.client.create("res.partner", [{**values, "parent_id": known.row["id"],
+                                                             "type": "delivery"}])
+        known.children.append({"id": child, **values, "parent_id": [known.row["id"], ""],
+                               "country_id": [values["country_id"], ""]})
+        return mapping.key(child)
+
+    async def _row_key(self, row: Row) -> tuple[str, ...]:
+        country = mapping.many2one_id(row.get("country_id"))
+        codes = await self._country_codes([country] if country else [])
+        return mapping.row_address_key(row, codes.get(country or 0))
+
+    def _remember(self, row: Row, children: list[Row]) -> None:
+        self._customers[row["id"]] = _Customer(row, children)
+        if len(self._customers) > 500:   # bounded: the oldest entries go
+            for stale in sorted(self._customers, key=lambda k: self._customers[k].read_at)[:100]:
+                del self._customers[stale]
+
+    async def _customer(self, partner: int) -> _Customer:
+        known = self._customers.get(partner)
+        if known is None or not known.fresh:
+            rows = await self.client.search_read("res.partner", ["|", ("id", "=", partner), ("parent_id", "=", partner)],
+                                                 PARTNER_FIELDS)
+            own = [row for row in rows if row["id"] == partner]
+            if not own:
+                raise DataError(f"Odoo contact {partner} no longer exists", details={"customer": str(partner)})
+            self._remember(own[0], [row for row in rows if row["id"] != partner])
+            known = self._customers[partner]
+        return known
+
+    async def create_sale(self, order: Order, customer_key: str, invoice_address: str,
+                          delivery_address: str) -> ErpSale:
+        """A quotation carrying ``order.erp_reference`` in ``client_order_ref``: one create, one read."""
+        values = await self._sale_values(SaleDraft(order, customer_key, invoice_address, delivery_address))
+        [sale] = await self.client.create("sale.order", [values])
+        return (await self._read_sales([sale]))[sale]
+
+    async def _sale_values(self, draft: SaleDraft) -> Row:
+        order = draft.order
+        products = await self._product_ids([line.sku for line in order.lines], strict=True)
+        lines = [mapping.line_values(line, products[line.sku]) for line in order.lines]
+        carrier = await self._carrier(order.carrier) if order.carrier else None
+        if order.shipping_tax_excl or carrier:
+            shipping = carrier[1] if carrier else await self._configured_product(
+                self.config.shipping_product, f"carrier {order.carrier!r} is not an Odoo carrier and "
+                                              "`shipping_product` is not set")
+            lines.append(mapping.shipping_values(order, shipping, carrier[2] if carrier else None))
+        if order.discounts_tax_excl:
+            discount = await self._configured_product(
+                self.config.discount_product, f"the order has {order.discounts_tax_excl} of discounts and "
+                                              "`discount_product` is not set")
+            lines.append(mapping.discount_values(order, discount))
+        return mapping.sale_values(
+            order, partner=self._id(draft.customer_key, "customer"),
+            invoice_address=self._id(draft.invoice_address, "address"),
+            delivery_address=self._id(draft.delivery_address, "address"), lines=lines,
+            pricelist=await self._order_pricelist(order.currency), warehouse=await self._sale_warehouse(),
+            carrier=carrier[0] if carrier else None)
+
+    async def _read_sales(self, ids: Sequence[int]) -> dict[int, ErpSale]:
+        rows = await self.client.read_in("sale.order", "id", ids, SALE_FIELDS)
+        confirmed = (await self.client.session()).dialect.confirmed_states
+        return {row["id"]: mapping.erp_sale(row, confirmed) for row in rows}
+
+    async def confirm_sale(self, key: str) -> None:
+        """``action_confirm``; an order found confirmed already (a retry after a timeout) is fine."""
+        sale = self._id(key, "sale")
+        try:
+            await self.client.button("sale.order", "action_confirm", [sale])
+        except DataError:
+            state = await self._sale_state(sale)
+            if state not in (await self.client.session()).dialect.confirmed_states:
+                raise
+
+    async def _sale_state(self, sale: int) -> str | None:
+        rows = await self.client.call("sale.order", "read", [sale], {"fields": ["state"]})
+        return rows[0]["state"] if rows else None
+
+    async def discard_sale(self, key: str) -> None:
+        sale = self._id(key, "sale")
+        state = await self._sale_state(sale)
+        if state is None:
+            return
+        if state in (await self.client.session()).dialect.confirmed_states:
+            raise DataError(f"Odoo order {key} is confirmed: only a quotation can be discarded")
+        if state == "sent":
+            await self.client.button("sale.order", "action_cancel", [sale])
+        await self.client.unlink("sale.order", [sale])
+
+    # --- orders in batches ------------------------------------------------------------------------------
+
+    async def create_sales(self, drafts: Sequence[SaleDraft], *, confirm: bool = False) -> list[SaleOutcome]:
+        """Several quotations in one ``create([...])`` (and, with ``confirm``, one ``action_confirm``).
+
+        Orders already in Odoo (found by reference) are answered, not created again. When Odoo refuses
+        the batch, each order is created on its own so that one bad order neither blocks nor duplicates
+        the others; when the batch's fate is unknown (a timeout), what was created is looked up first."""
+        outcomes: dict[str, SaleOutcome] = {}
+        existing = await self.find_sales([d.order.erp_reference for d in drafts])
+        values: dict[str, Row] = {}
+        for draft in drafts:
+            reference = draft.order.erp_reference
+            if reference in existing:
+                outcomes[reference] = SaleOutcome(reference, existing[reference])
+                continue
+            try:
+                values[reference] = await self._sale_values(draft)
+            except CourroieError as error:
+                outcomes[reference] = SaleOutcome(reference, error=error)
+        created = await self._create_batch(values, outcomes)
+        sales = await self._read_sales(list(created.values())) if created else {}
+        for reference, sale in created.items():
+            outcomes[reference] = SaleOutcome(reference, sales.get(sale))
+        if confirm:
+            await self._confirm_outcomes(outcomes)
+        return [outcomes[d.order.erp_reference] for d in drafts]
+
+    async def _create_batch(self, values: Mapping[str, Row], outcomes: dict[str, SaleOutcome]) -> dict[str, int]:
+        references = list(values)
+        if not references:
+            return {}
+        try:
+            ids = await self.client.create("sale.order", [values[r] for r in references])
+            return dict(zip(references, ids, strict=True))
+        except DataError as error:
+            logger.info("odoo: batch of %s orders refused (%s): creating them one by one", len(references), error)
+        except TransientError as error:
+            logger.warning("odoo: batch of %s orders unanswered (%s): looking them up", len(references), error)
+            found = await self.find_sales(references)
+            for reference, sale in found.items():
+                outcomes[reference] = SaleOutcome(reference, sale)
+            references = [r for r in references if r not in found]
+        created = {}
+        for reference in references:
+            try:
+                [created[reference]] = await self.client.create("sale.order", [values[reference]])
+            except CourroieError as error:
+                outcomes[reference] = SaleOutcome(reference, error=error)
+        return created
+
+    async def _confirm_outcomes(self, outcomes: dict[str, SaleOutcome]) -> None:
+        pending = {o.sale.key: ref for ref, o in outcomes.items() if o.sale is not None and not o.sale.confirmed}
+        errors = await self.confirm_sales(list(pending))
+        for key, reference in pending.items():
+            sale = outcomes[reference].sale
+            assert sale is not None
+            error = errors.get(key)
+            outcomes[reference] = SaleOutcome(reference, sale, error) if error else \
+                SaleOutcome(reference, ErpSale(sale.key, sale.number, sale.total_tax_excl, sale.total_tax_incl, True))
+
+    async def confirm_sales(self, keys: Sequence[str]) -> dict[str, CourroieError | None]:
+        """One ``action_confirm`` for every order; one by one if Odoo refuses the batch."""
+        if not keys:
+            return {}
+        ids = [self._id(key, "sale") for key in keys]
+        try:
+            await self.client.button("sale.order", "action_confirm", ids)
+            return dict.fromkeys(keys)
+        except DataError as error:
+            logger.info("odoo: confirming %s orders together refused (%s): one by one", len(ids), error)
+        results: dict[str, CourroieError | None] = {}
+        for key in keys:
+            try:
+                await self.confirm_sale(key)
+                results[key] = None
+            except CourroieError as error:
+                results[key] = error
+        return results
+
+    # --- reference records --------------------------------------------------------------------------------
+
+    async def _product_ids(self, skus: Sequence[str], *, strict: bool) -> dict[str, int]:
+        """SKU → product.product id of sellable articles; answers are kept ``SKU_TTL`` seconds."""
+        now = time.monotonic()
+        found = {sku: entry[0] for sku in skus if (entry := self._skus.get(sku)) and now - entry[1] < SKU_TTL}
+        missing = sorted(set(skus) - set(found))
+        if missing:
+            rows = await self.client.read_in("product.product", "default_code", missing, ["default_code"],
+                                             domain=[("sale_ok", "=", True)])
+            for row in sorted(rows, key=lambda r: r["id"], reverse=True):   # the oldest article wins
+                found[row["default_code"]] = row["id"]
+                self._skus[row["default_code"]] = (row["id"], now)
+        unknown = sorted(set(skus) - set(found))
+        if strict and unknown:
+            raise DataError(f"unknown in Odoo (or not for sale): {', '.join(unknown)}", details={"skus": unknown})
+        return {sku: found[sku] for sku in skus if sku in found}
+
+    async def _configured_product(self, sku: str | None, missing: str) -> int:
+        if not sku:
+            raise DataError(missing)
+        return (await self._product_ids([sku], strict=True))[sku]
+
+    async def _carrier(self, shop_name: str) -> tuple[int, int, str] | None:
+        """The Odoo carrier of a shop carrier name: (id, delivery product id, name), or None."""
+        name = self.config.carriers.get(shop_name, shop_name).strip()
+        if ("carrier", name) not in self._refs:
+            rows = await self.client.search_read("delivery.carrier", [("name", "=ilike", mapping.escape_like(name))],
+                                                 ["name", "product_id"], limit=1)
+            self._refs[("carrier", name)] = (rows[0]["id"], mapping.many2one_id(rows[0]["product_id"]),
+                                             rows[0]["name"]) if rows else None
+        found: tuple[int, int, str] | None = self._refs[("carrier", name)]
+        return found
+
+    async def _pricelists(self, names: Sequence[str], *, strict: bool) -> dict[str, int]:
+        missing = [name for name in names if ("pricelist", name) not in self._refs]
+        if missing:
+            for row in await self.client.search_read("product.pricelist", [("name", "in", missing)], ["name"]):
+                self._refs.setdefault(("pricelist", row["name"]), row["id"])
+        found = {name: self._refs[("pricelist", name)] for name in names if ("pricelist", name) in self._refs}
+        if strict and len(found) < len(set(names)):
+            raise ConnectionFailure(f"no Odoo price list named {', '.join(sorted(set(names) - set(found)))}",
+                                    hint="fix `order_price_lists`")
+        return found
+
+    async def _order_pricelist(self, currency: str) -> int | None:
+        """The price list of orders in ``currency``: the configured one; else, for a currency other
+        than the company's, the first price list in it (Odoo takes an order's currency from it)."""
+        if currency in self.config.order_price_lists:
+            name = self.config.order_price_lists[currency]
+            return (await self._pricelists([name], strict=True))[name]
+        if currency == (await self._company())["currency"]:
+            return None
+        if ("currency pricelist", currency) not in self._refs:
+            rows = await self.client.search_read("product.pricelist", [("currency_id.name", "=", currency)], ["name"],
+                                                 limit=1)
+            self._refs[("currency pricelist", currency)] = rows[0]["id"] if rows else None
+        found: int | None = self._refs[("currency pricelist", currency)]
+        if found is None:
+            raise DataError(f"no Odoo price list in {currency}: an order in {currency} cannot be created",
+                            details={"currency": currency})
+        return found
+
+    async def _company(self) -> dict[str, Any]:
+        """The user's company: its currency code and its own contact."""
+        if ("company", "") not in self._refs:
+            rows = await self.client.search_read("res.company", [], ["currency_id", "partner_id"], limit=1)
+            if not rows:
+                raise ConnectionFailure("the Odoo user sees no company", hint="check the user's allowed companies")
+            self._refs[("company", "")] = {"currency": mapping.many2one_name(rows[0]["currency_id"]) or "",
+                                           "partner": mapping.many2one_id(rows[0]["partner_id"])}
+        company: dict[str, Any] = self._refs[("company", "")]
+        return company
+
+    async def _sale_warehouse(self) -> int | None:
+        code = self.config.sale_warehouse
+        return (await self._warehouses([code], strict=True))[code][0] if code else None
+
+    async def _country_id(self, code: str) -> int:
+        code = code.strip().upper()
+        if ("country", code) not in self._refs:
+            rows = await self.client.search_read("res.country", [("code", "=", code)], ["code"], limit=1)
+            if not rows:
+                raise DataError(f"no country with code {code!r} in Odoo", details={"country": code})
+            self._refs[("country", code)] = rows[0]["id"]
+            self._refs[("country code", str(rows[0]["id"]))] = code
+        country: int = self._refs[("country", code)]
+        return country
+
+    async def _country_codes(self, ids: Sequence[int]) -> dict[int, str]:
+        missing = [i for i in ids if ("country code", str(i)) not in self._refs]
+        if missing:
+            for row in await self.client.read_in("res.country", "id", missing, ["code"]):
+                self._refs[("country code", str(row["id"]))] = row["code"]
+                self._refs[("country", row["code"])] = row["id"]
+        return {i: self._refs[("country code", str(i))] for i in ids if ("country code", str(i)) in self._refs}
+
+    @staticmethod
+    def _id(key: str, what: str) -> int:
+        try:
+            return mapping.record_id(key)
+        except ValueError as error:
+            raise DataError(f"{what} key {key!r} is not an Odoo id") from error
+
+    # --- fulfilment ------------------------------------------------------------------------------------
+
+    async def read_sale_statuses(self, keys: Sequence[str]) -> list[SaleStatus]:
+        """Orders, their deliveries and invoices: three reads whatever the number of orders."""
+        ids = [self._id(key, "sale") for key in keys]
+        orders = await self.client.read_in("sale.order", "id", ids, ["state", "picking_ids", "invoice_ids"])
+        pickings, invoices = await asyncio.gather(
+            self.client.read_in("stock.picking", "id", [p for o in orders for p in o.get("picking_ids") or []],
+                                ["state", "carrier_tracking_ref", "date_done", "carrier_id", "picking_type_code"]),
+            self.client.read_in("account.move", "id", [i for o in orders for i in o.get("invoice_ids") or []],
+                                ["name", "state", "move_type"]))
+        by_picking = {p["id"]: p for p in pickings}
+        by_invoice = {i["id"]: i for i in invoices}
+        confirmed = (await self.client.session()).dialect.confirmed_states
+        statuses = (mapping.sale_status(order, [by_picking[p] for p in order.get("picking_ids") or [] if p in by_picking],
+                                        [by_invoice[i] for i in order.get("invoice_ids") or [] if i in by_invoice],
+                                        confirmed)
+                    for order in sorted(orders, key=lambda o: o["id"]))
+        return [status for status in statuses if status is not None]
+
+
+def _chunked(values: Sequence[Any], size: int) -> list[list[Any]]:
+    return [list(values[start:start + size]) for start in range(0, len(values), size)]
+
+
+def _version_result(info: Mapping[str, Any], url: str) -> CheckResult:
+    major = major_of(info)
+    ok = OLDEST <= major <= NEWEST + 1
+    return CheckResult("Odoo server reachable", ok, f"Odoo {info.get('server_version', '?')} at {url}",
+                       fix="" if ok else f"the hub supports Odoo {OLDEST}.0 to {NEWEST}.0")
+
