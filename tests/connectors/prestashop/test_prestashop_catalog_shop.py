@@ -263,10 +263,26 @@ async def test_a_document_that_cannot_be_linked_is_removed(router: Router, shop_
     assert len(router.sent("DELETE", "/api/attachments/5")) == 1
 
 
-async def test_a_title_longer_than_attachments_take_is_refused(router: Router, shop_for) -> None:
-    long = MANUAL.model_copy(update={"name": {"en": "Installation and maintenance manual, 2024 edition"}})
-    with pytest.raises(DataError, match="at most 32"):
-        await shop_for().upload_document("21", long, b"%PDF")
+async def test_a_long_title_is_cut_to_32_characters_and_kept_whole_in_the_description(router: Router,
+                                                                                   shop_for) -> None:
+    (router
+     .add("POST", "/api/attachments/file", xml_answer(ATTACHMENT, status=200))
+     .add("PUT", "/api/attachments/5", xml_answer(ATTACHMENT, status=200))
+     .add("GET", "/api/products/21", response("02-resource-products/005-get-21-xml"))
+     .add("PATCH", "/api/products/21", response("04-writes/030-patch-product")))
+    title = "Installation & maintenance manual, 2024 edition"
+    long = MANUAL.model_copy(update={"name": {"en": title}})
+    await shop_for(languages={"en": 1}).upload_document("21", long, b"%PDF")
+    assert b'name="name"\r\n\r\nInstallation & maintenance\xe2\x80\xa6' in router.sent(
+        "POST", "/api/attachments/file")[0].content
+    [[titled]] = sent(router, "PUT", "/api/attachments/5")
+    assert titled["name"] == {"1": "Installation & maintenance…"} and len(titled["name"]["1"]) <= 32
+    assert titled["description"] == {"1": "Installation &amp; maintenance manual, 2024 edition"}
+
+
+async def test_a_title_with_a_character_attachments_refuse_is_refused(router: Router, shop_for) -> None:
+    with pytest.raises(DataError, match="contains '<'"):
+        await shop_for().upload_document("21", MANUAL.model_copy(update={"name": {"en": "Notice <v2>"}}), b"%PDF")
     assert router.requests == []
 
 

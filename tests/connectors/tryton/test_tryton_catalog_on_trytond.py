@@ -46,7 +46,7 @@ def config(db) -> TrytonConfig:
     return TrytonConfig(url=db.url, database=db.name, user=db.user, password=db.password,
                         languages=list(contract.LANGUAGES), warehouses=list(contract.WAREHOUSES),
                         features=list(FEATURE_ATTRIBUTES), tag_categories=["Labels"],
-                        extra_fields=["volume", "default_uom.symbol"])
+                        extra_fields=["type", "default_uom.symbol"])
 
 
 @dataclass(frozen=True)
@@ -124,9 +124,7 @@ def test_dimensions_brand_tags_extra_and_short_description(read, tryton_catalog)
         assert product.description == {"en": first.description_en, "fr": first.description_fr}
         assert product.short_description == {"en": first.description_en.split("</p>")[0] + "</p>",
                                              "fr": first.description_fr.split("</p>")[0] + "</p>"}
-        if seeded.volume is not None:
-            assert Decimal(product.extra["volume"]) == Decimal(str(seeded.volume))
-        assert product.extra["default_uom.symbol"] == "u"
+        assert product.extra == {"type": seeded.type, "default_uom.symbol": "u"}
 
 
 def test_feature_attributes_are_features_and_no_longer_options(read, tryton_catalog):
@@ -364,4 +362,4 @@ def test_check_reports_the_optional_modules_and_the_catalog_settings(tryton_db):
     assert [r for r in results if not r.ok] == []
     modules = {r.what: r.detail for r in results if r.what.startswith("module ")}
     assert modules["module product_image"] == "activated" and modules["module sale_promotion_coupon"] == "activated"
-    assert {r.what for r in results} >= {"feature attribute 'protection'", "tag categories", "extra field 'volume'"}
+    assert {r.what for r in results} >= {"feature attribute 'protection'", "tag categories", "extra field 'type'"}

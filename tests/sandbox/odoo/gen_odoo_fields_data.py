@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from tests.reference import REFERENCE  # noqa: E402
+from tests.reference import REFERENCE  # noqa: E402  (once the path is set)
 
 TARGET = ROOT / "src" / "courroie" / "sandbox" / "odoo" / "_fields_data.py"
 LONG_SELECTION = 50
@@ -54,9 +54,9 @@ def intern(models: dict[str, dict[str, tuple]], selections: dict[str, list]) -> 
                 fields[name] = (*spec[:5], key)
 
 
-def lines(name: str, value: object) -> str:
-    body = ",\n".join(f"    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False).replace('null', 'None').replace('true', 'True').replace('false', 'False')}"
-                      for k, v in value.items())  # type: ignore[attr-defined]
+def lines(name: str, value: dict[str, object]) -> str:
+    """One entry per line: ``"model": {...},`` as Python literals."""
+    body = ",\n".join(f"    {k!r}: {v!r}" for k, v in value.items())
     return f"{name} = {{\n{body},\n}}\n\n"
 
 

@@ -6,7 +6,13 @@ from collections import Counter
 
 import pytest
 
-from courroie.sandbox.tryton.catalog import ATTRIBUTES, MIN_PRODUCTS, build_catalog, ean13
+import datetime as dt
+import hashlib
+
+from courroie.sandbox.tryton.catalog import (
+    ATTRIBUTES, FEATURE_ATTRIBUTES, IMAGE_LIMIT, MIN_PRODUCTS, build_catalog, ean13, manual_pdf, price_lists,
+    promotions, sales_period,
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +44,7 @@ def test_sku_is_template_code_plus_suffix(catalog):
             assert variant.code == product.code + (variant.suffix or "")
         if product.attribute_set is None:
             assert [v.suffix for v in product.variants] == [None]
-    assert catalog.variant("MOT-BAT-400-24V").attributes == {"voltage": "24v"}
+    assert catalog.variant("MOT-BAT-400-24V").attributes == {"voltage": "24v", "protection": "ip44", "warranty": "3y"}
 
 
 def test_variants_use_declared_attribute_values(catalog):
@@ -108,3 +114,48 @@ def test_ten_thousand_skus_generate_quickly():
     catalog = build_catalog(10_000)
     codes = [v.code for v in catalog.variants]
     assert len(codes) == len(set(codes)) == 10_000
+
+
+def test_feature_attributes_are_the_same_on_every_variant_and_not_in_the_version_line(catalog):
+    featured = [p for p in catalog.products if any(set(FEATURE_ATTRIBUTES) & set(v.attributes) for v in p.variants)]
+    assert len(featured) > 20
+    for product in featured:
+        values = {tuple(v.attributes[a] for a in FEATURE_ATTRIBUTES) for v in product.variants}
+        assert len(values) == 1
+        assert all("IP" not in v.description_en.rsplit("<p>", 1)[-1] for v in product.variants if v.attributes)
+
+
+def test_goods_have_dimensions_pictures_and_motors_a_manual(catalog):
+    for index, product in enumerate(catalog.products):
+        assert (product.dimensions is None) == (product.type == "service")
+        if product.type == "service" or index >= IMAGE_LIMIT:
+            assert product.pictures == () and product.documents == ()
+            continue
+        assert product.pictures[0].sequence == 1 and product.pictures[0].variant is None
+        variants = {v.code for v in product.variants}
+        assert all(p.variant in variants for p in product.pictures if p.variant)
+    assert sum(bool(p.documents) for p in catalog.products) > 20
+    assert sum(1 for p in catalog.products for pic in p.pictures if pic.variant) > 20
+    assert any(p.tags for p in catalog.products) and any(p.brand for p in catalog.products)
+
+
+def test_manuals_are_small_valid_pdfs():
+    pdf = manual_pdf("MOT-BAT-400")
+    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF") and len(pdf) < 1000
+    assert manual_pdf("MOT-BAT-400") == pdf != manual_pdf("MOT-BAT-500")
+    offset = int(pdf.rsplit(b"startxref", 1)[1].split()[0])
+    assert pdf[offset:].startswith(b"xref")
+    assert hashlib.sha256(pdf).hexdigest()
+
+
+def test_price_lists_and_promotions_around_the_build_day(catalog):
+    today = dt.date(2026, 3, 5)
+    public, pro, sales = price_lists(catalog, today)
+    assert [line.formula for line in pro.lines] == ["unit_price * 0.75", "unit_price * 0.85", "unit_price * 0.8"]
+    running, past, coming, rest = sales.lines
+    assert running.start <= today <= running.end == dt.date(2026, 12, 31)
+    assert past.end < today < coming.start and coming.formula == "Decimal('29.90')"
+    assert rest.formula == "unit_price" and public.lines[0].formula == "unit_price"
+    assert sales_period(today) == (dt.date(2026, 2, 23), dt.date(2026, 12, 31))
+    names = [p.name for p in promotions(catalog, today)]
+    assert names[0] == "Code de bienvenue" and len(names) == 4

@@ -38,7 +38,7 @@ def test_products_search_read(rpc, tryton_catalog):
                            ["code", "attributes", "list_price_used", "template.weight"])  # fmt: skip
     by_code = {row["code"]: row for row in rows}
     assert set(by_code) == {"MOT-BAT-400-24V", "MOT-BAT-400-230V"}
-    assert by_code["MOT-BAT-400-24V"]["attributes"] == {"voltage": "24v"}
+    assert by_code["MOT-BAT-400-24V"]["attributes"] == {"voltage": "24v", "protection": "ip44", "warranty": "3y"}
     expected = tryton_catalog.product_of("MOT-BAT-400-24V")
     assert by_code["MOT-BAT-400-24V"]["list_price_used"] == expected.list_price
     assert by_code["MOT-BAT-400-24V"]["template."]["weight"] == pytest.approx(expected.weight)
@@ -55,6 +55,25 @@ def test_catalog_counts(rpc, tryton_catalog):
     assert len(eans) == sum(1 for v in tryton_catalog.variants if v.ean)
     weighted = rpc.model("product.template", "search_count", [("weight", ">", 0), ("weight_uom.symbol", "=", "kg")])
     assert weighted == sum(1 for p in tryton_catalog.products if p.weight)
+    brands = rpc.model("product.identifier", "search_count", [("type", "=", "brand")])
+    assert brands == sum(len(p.variants) for p in tryton_catalog.products if p.brand)
+    measured = rpc.model("product.template", "search_count", [("length", ">", 0), ("length_uom.symbol", "=", "cm")])
+    assert measured == sum(1 for p in tryton_catalog.products if p.dimensions)
+
+
+def test_pictures_manuals_price_lines_and_promotions(rpc, tryton_catalog):
+    pictures = [pic for p in tryton_catalog.products for pic in p.pictures]
+    assert rpc.model("product.image", "search_count", []) == len(pictures)
+    assert rpc.model("product.image", "search_count", [("product", "!=", None)]) == sum(1 for pic in pictures
+                                                                                         if pic.variant)
+    manuals = rpc.search_read("ir.attachment", [("resource", "like", "product.template,%")], ["name", "data"])
+    assert len(manuals) == sum(len(p.documents) for p in tryton_catalog.products)
+    assert all(row["data"].startswith(b"%PDF-") for row in manuals)       # in the database file, not a store
+    lists = {row["name"]: len(row["lines"]) for row in rpc.search_read("product.price_list", [], ["name", "lines"])}
+    assert lists == {"Public": 1, "Tarif pro": 3, "Soldes": 4}
+    assert rpc.model("sale.promotion", "search_count", []) == 4
+    [coupon] = rpc.search_read("sale.promotion.coupon.number", [], ["number"])
+    assert coupon["number"] == "BIENVENUE10"
 
 
 def test_stock_in_both_warehouses(rpc, warehouses, tryton_catalog):

@@ -177,13 +177,13 @@ class OdooErp:
                                        "found" if name in found else "no such price list",
                                        fix="" if name in found else "fix `order_price_lists`"))
         for shop_name in self.config.carriers:
-            found = await self._carrier(shop_name)
-            results.append(CheckResult(f"carrier {shop_name!r}", found is not None,
-                                       "found" if found else "no delivery.carrier of that name",
-                                       fix="" if found else "fix `carriers` or the carrier's name in Odoo"))
+            carrier = await self._carrier(shop_name)
+            results.append(CheckResult(f"carrier {shop_name!r}", carrier is not None,
+                                       "found" if carrier else "no delivery.carrier of that name",
+                                       fix="" if carrier else "fix `carriers` or the carrier's name in Odoo"))
         wanted = {setting: sku for setting, sku in (("shipping_product", self.config.shipping_product),
                                                     ("discount_product", self.config.discount_product)) if sku}
-        found_skus = await self._product_ids(list(wanted.values()), strict=False) if wanted else {}
+        found_skus = await self._product_ids(list(wanted.values()), strict=False, sellable=False) if wanted else {}
         results += [CheckResult(f"{setting} {sku!r}", sku in found_skus, "found" if sku in found_skus else "unknown",
                                 fix="" if sku in found_skus else f"fix `{setting}` or create this product")
                     for setting, sku in wanted.items()]
@@ -199,11 +199,12 @@ class OdooErp:
         template_fields = TEMPLATE_FIELDS + ([self.config.template_reference] if self.config.template_reference else [])
         templates = await self.client.search_read_all("product.template", [("sale_ok", "=", True)], template_fields)
         ids = [row["id"] for row in templates]
-        variants, texts, values, images, kits, taxes, company = await asyncio.gather(
+        company = await self._company()
+        variants, texts, values, images, kits, taxes = await asyncio.gather(
             self.client.read_in("product.product", "product_tmpl_id", ids, VARIANT_FIELDS,
                                 domain=[("default_code", "!=", False)]),
             self._translated("product.template", ids, ["name", "description_sale"]),
-            self._attribute_values(ids), self._images(ids), self._kits(ids), self._tax_names(), self._company())
+            self._attribute_values(ids), self._images(ids), self._kits(ids), self._tax_names())
         texts[self.config.main_language] = {row["id"]: row for row in templates}
         by_template: dict[int, list[Row]] = {}
         for variant in sorted(variants, key=lambda v: v["id"]):
@@ -340,7 +341,7 @@ class OdooErp:
             self.client.search_read_all("stock.quant", [("write_date", ">=", after),
                                                         ("location_id.usage", "=", "internal")], fields),
             self.client.search_read_all("stock.move", [("write_date", ">=", after)], fields))
-        moved = sorted({mapping.many2one_id(r["product_id"]) for r in quants + moves} - {None})
+        moved = sorted({p for r in quants + moves if (p := mapping.many2one_id(r["product_id"])) is not None})
         products = await self._stock_products(moved) if moved else []
         cursor = mapping.newest(quants + moves, after)
         return await self._levels(locations, products), mapping.parse_datetime(cursor)
@@ -564,8 +565,8 @@ class OdooErp:
     async def _customer(self, partner: int) -> _Customer:
         known = self._customers.get(partner)
         if known is None or not known.fresh:
-            rows = await self.client.search_read("res.partner", ["|", ("id", "=", partner), ("parent_id", "=", partner)],
-                                                 PARTNER_FIELDS)
+            rows = await self.client.search_read(
+                "res.partner", ["|", ("id", "=", partner), ("parent_id", "=", partner)], PARTNER_FIELDS)
             own = [row for row in rows if row["id"] == partner]
             if not own:
                 raise DataError(f"Odoo contact {partner} no longer exists", details={"customer": str(partner)})
@@ -714,17 +715,19 @@ class OdooErp:
 
     # --- reference records --------------------------------------------------------------------------------
 
-    async def _product_ids(self, skus: Sequence[str], *, strict: bool) -> dict[str, int]:
-        """SKU → product.product id of sellable articles; answers are kept ``SKU_TTL`` seconds."""
+    async def _product_ids(self, skus: Sequence[str], *, strict: bool, sellable: bool = True) -> dict[str, int]:
+        """SKU → product.product id (of articles for sale unless ``sellable`` is False, as delivery
+        products often are); answers are kept ``SKU_TTL`` seconds."""
         now = time.monotonic()
-        found = {sku: entry[0] for sku in skus if (entry := self._skus.get(sku)) and now - entry[1] < SKU_TTL}
+        cached = {sku: entry for sku in skus if (entry := self._skus.get(f"{sellable}:{sku}"))}
+        found = {sku: entry[0] for sku, entry in cached.items() if now - entry[1] < SKU_TTL}
         missing = sorted(set(skus) - set(found))
         if missing:
             rows = await self.client.read_in("product.product", "default_code", missing, ["default_code"],
-                                             domain=[("sale_ok", "=", True)])
+                                             domain=[("sale_ok", "=", True)] if sellable else [])
             for row in sorted(rows, key=lambda r: r["id"], reverse=True):   # the oldest article wins
                 found[row["default_code"]] = row["id"]
-                self._skus[row["default_code"]] = (row["id"], now)
+                self._skus[f"{sellable}:{row['default_code']}"] = (row["id"], now)
         unknown = sorted(set(skus) - set(found))
         if strict and unknown:
             raise DataError(f"unknown in Odoo (or not for sale): {', '.join(unknown)}", details={"skus": unknown})
@@ -733,7 +736,7 @@ class OdooErp:
     async def _configured_product(self, sku: str | None, missing: str) -> int:
         if not sku:
             raise DataError(missing)
-        return (await self._product_ids([sku], strict=True))[sku]
+        return (await self._product_ids([sku], strict=True, sellable=False))[sku]
 
     async def _carrier(self, shop_name: str) -> tuple[int, int, str] | None:
         """The Odoo carrier of a shop carrier name: (id, delivery product id, name), or None."""
@@ -830,10 +833,10 @@ class OdooErp:
         by_picking = {p["id"]: p for p in pickings}
         by_invoice = {i["id"]: i for i in invoices}
         confirmed = (await self.client.session()).dialect.confirmed_states
-        statuses = (mapping.sale_status(order, [by_picking[p] for p in order.get("picking_ids") or [] if p in by_picking],
-                                        [by_invoice[i] for i in order.get("invoice_ids") or [] if i in by_invoice],
-                                        confirmed)
-                    for order in sorted(orders, key=lambda o: o["id"]))
+        statuses = (mapping.sale_status(
+            order, [by_picking[p] for p in order.get("picking_ids") or [] if p in by_picking],
+            [by_invoice[i] for i in order.get("invoice_ids") or [] if i in by_invoice], confirmed)
+            for order in sorted(orders, key=lambda o: o["id"]))
         return [status for status in statuses if status is not None]
 
 

@@ -160,7 +160,8 @@ class OdooClient:
                                    {**params, "context": context}], what=what)
 
     async def search_read(self, model: str, domain: Domain, fields: Sequence[str], *, limit: int | None = None,
-                          offset: int = 0, order: str | None = "id", context: Mapping[str, Any] | None = None) -> list[Row]:
+                          offset: int = 0, order: str | None = "id",
+                          context: Mapping[str, Any] | None = None) -> list[Row]:
         params: dict[str, Any] = {"domain": domain, "fields": list(fields), "order": order}
         if limit:
             params["limit"] = limit
@@ -234,7 +235,7 @@ class OdooClient:
             self.stats.calls += 1
             self.stats.seconds += elapsed
         logger.debug("odoo %s: HTTP %s in %.0f ms", what, response.status_code, elapsed * 1000)
-        if expect_200 or response.status_code >= 500 and not _odoo_body(response):
+        if expect_200 or (response.status_code >= 500 and not _odoo_body(response)):
             error = error_for_response(response, f"Odoo answered HTTP {response.status_code} to {what} ({path})",
                                        overrides=STATUS_OVERRIDES)
             if error is not None:

@@ -18,8 +18,20 @@ from typing import Any
 
 from courroie.connectors.protocols import ErpSale
 from courroie.model import (
-    Address, Category, Customer, FileRef, KitItem, Money, Order, OrderLine, Product, SaleState, SaleStatus, Shipment,
-    StockLevel, Variant,
+    Address,
+    Category,
+    Customer,
+    FileRef,
+    KitItem,
+    Money,
+    Order,
+    OrderLine,
+    Product,
+    SaleState,
+    SaleStatus,
+    Shipment,
+    StockLevel,
+    Variant,
 )
 from courroie.model.base import CENT, Translations
 
@@ -117,13 +129,18 @@ def categories_from_rows(rows: Sequence[Row], languages: Sequence[str]) -> list[
 
     for row in sorted(rows, key=lambda r: r["id"]):
         visit(row)
-    names = {hub_language(lang) for lang in languages}
-    return [Category(key=key(row["id"]), name=dict.fromkeys(sorted(names), str(row.get("name") or "")),
-                     parent_key=key(parent) if (parent := many2one_id(row.get("parent_id"))) in by_id else None)
-            for row in ordered]
+    names = sorted({hub_language(lang) for lang in languages})
+
+    def parent_key(row: Row) -> str | None:
+        parent = many2one_id(row.get("parent_id"))
+        return key(parent) if parent is not None and parent in by_id else None
+
+    return [Category(key=key(row["id"]), name=dict.fromkeys(names, str(row.get("name") or "")),
+                     parent_key=parent_key(row)) for row in ordered]
 
 
-def translations(texts: Mapping[str, Mapping[int, Row]], record: int, field: str, *, as_html: bool = False) -> Translations:
+def translations(texts: Mapping[str, Mapping[int, Row]], record: int, field: str, *,
+                 as_html: bool = False) -> Translations:
     """``{hub language: text}`` of one field of one record read in several languages."""
     found: Translations = {}
     for language, rows in texts.items():
@@ -197,8 +214,12 @@ def file_location(file_key: str) -> tuple[str, int, str]:
 def kit_items(bom_lines: Sequence[Row], codes: Mapping[int, str], bom_quantity: Any) -> tuple[KitItem, ...]:
     """Components of a kit per unit of the kit (a BoM may be written for several units)."""
     per = decimal(bom_quantity) or Decimal(1)
-    return tuple(KitItem(sku=codes[product], quantity=(decimal(line.get("product_qty")) / per).normalize())
-                 for line in bom_lines if (product := many2one_id(line.get("product_id"))) in codes)
+    items = []
+    for line in bom_lines:
+        product = many2one_id(line.get("product_id"))
+        if product is not None and product in codes:
+            items.append(KitItem(sku=codes[product], quantity=(decimal(line.get("product_qty")) / per).normalize()))
+    return tuple(items)
 
 
 def product_from_rows(template: Row, variants: Sequence[Row], *, sku: str, names: Translations,
@@ -372,7 +393,8 @@ def pick_sale(rows: Sequence[Row]) -> Row | None:
 # --- fulfilment --------------------------------------------------------------------------------------------
 
 def shipments_of(pickings: Sequence[Row]) -> tuple[Shipment, ...]:
-    return tuple(Shipment(carrier=many2one_name(p.get("carrier_id")), tracking_number=text(p.get("carrier_tracking_ref")),
+    return tuple(Shipment(carrier=many2one_name(p.get("carrier_id")),
+                          tracking_number=text(p.get("carrier_tracking_ref")),
                           shipped_at=parse_datetime(p.get("date_done")))
                  for p in sorted(pickings, key=lambda p: p["id"]))
 

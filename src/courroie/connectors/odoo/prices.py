@@ -100,7 +100,8 @@ def probe_date(item: Mapping[str, object]) -> str | None:
     return text if " " in text else f"{text} 00:00:00"
 
 
-def covered(item: Mapping[str, object], articles: Sequence[Article], categories: Mapping[int, set[int]]) -> list[Article]:
+def covered(item: Mapping[str, object], articles: Sequence[Article],
+            categories: Mapping[int, set[int]]) -> list[Article]:
     """The articles an item applies to; ``categories`` maps a category to itself and its descendants."""
     applied = item.get("applied_on") or "3_global"
     if applied == "0_product_variant":

@@ -72,10 +72,10 @@ def jsonrpc_answer(content: bytes) -> Any:
     if not isinstance(body, dict) or body.get("jsonrpc") != "2.0":
         raise Malformed("not a JSON-RPC 2.0 answer")
     if body.get("error") is not None:
-        error = body["error"]
-        data = error.get("data") or {}
-        raise FaultAnswer(Fault(str(data.get("name") or error.get("message") or "unknown"),
-                                str(data.get("message") or error.get("message") or "")))
+        failure = body["error"]
+        data = failure.get("data") or {}
+        raise FaultAnswer(Fault(str(data.get("name") or failure.get("message") or "unknown"),
+                                str(data.get("message") or failure.get("message") or "")))
     return body.get("result")   # absent when the method returned None
 
 

@@ -10,7 +10,8 @@ here first, and after such a refusal the row left behind is found and deleted.
 
 Documents: ``POST /api/attachments/file``, multipart field ``file`` plus a form field ``name``
 (WebserviceSpecificManagementAttachments). PrestaShop stores that name in its default language only,
-so the record is written again (PUT) with the title in every language; it is then linked to the
+so the record is written again (PUT) with the title in every language — cut to the 32 characters an
+attachment name holds, the full title then kept in its description. It is then linked to the
 product through the product's ``attachments`` association, which replaces the whole list
 (Product::setWsAttachments): the current list is read and the new id added.
 
@@ -21,6 +22,7 @@ and the attachment list is read-modify-write.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import re
 from collections import defaultdict
@@ -140,7 +142,7 @@ class ProductFiles:
         file_name = safe_file_name(document.filename)
         mime = validation.check(document.content_type or "application/octet-stream", validation.Rule("isCleanHtml", 128),
                                 f"content type of {document.filename}")
-        fallback = titles[self._config.languages[self._config.fallback_language]]
+        fallback = self._short(titles[self._config.languages[self._config.fallback_language]])
         root = await self._client.upload("attachments/file", "file", file_name, content, mime, {"name": fallback})
         record = root.find("attachment")
         attachment_id = as_text(record.findtext("id")) if record is not None else ""
@@ -148,7 +150,7 @@ class ProductFiles:
             # Without a file PrestaShop answers the attachment list (the GET it emulates has no id).
             raise DataError(f"PrestaShop did not store document {document.filename} for product {product_id}")
         try:
-            if len(self._config.languages) > 1:
+            if len(self._config.languages) > 1 or any(len(t) > len(self._short(t)) for t in titles.values()):
                 await self._client.put("attachments", [self._titled(record, titles)], attachment_id)
             await self._link(product_id, attachment_id)
         except CourroieError:
@@ -157,21 +159,33 @@ class ProductFiles:
         return attachment_id
 
     def _titles(self, document: FileRef) -> dict[int, str]:
-        """The document's title per language (Attachment name: 32 characters, isGenericName); without
-        one, the file name, shortened: a title the hub makes up may be cut, the ERP's may not."""
+        """The document's full title per language (the file name when the ERP gives none). Characters
+        isGenericName refuses are the ERP's to fix; the length is PrestaShop's: see ``_short``."""
         if any(document.name.values()):
             return mapping.translated(document.name, self._config, f"title of {document.filename}",
-                                      validation.ATTACHMENT_NAME)
-        stem = safe_file_name(PurePosixPath(document.filename).stem or document.filename, 32).strip()
+                                      validation.Rule("isGenericName", i18n=True))
+        stem = safe_file_name(PurePosixPath(document.filename).stem or document.filename).strip()
         return {language_id: stem for language_id in self._config.languages.values()}
 
     @staticmethod
-    def _titled(record: etree._Element, titles: dict[int, str]) -> etree._Element:
+    def _short(title: str) -> str:
+        """Attachment names hold 32 characters, fewer than document titles usually need ("Notice de pose
+        du moteur MOT-BAT-1800"): cut at a word with an ellipsis; the full title goes in the
+        description, which has no limit, so nothing is lost."""
+        limit = validation.ATTACHMENT_NAME.max_size or 32
+        if len(title) <= limit:
+            return title
+        cut = title[:limit - 1].rsplit(" ", 1)[0] if " " in title[:limit - 1] else title[:limit - 1]
+        return cut.rstrip(" ,;:-") + "…"
+
+    def _titled(self, record: etree._Element, titles: dict[int, str]) -> etree._Element:
         """The stored attachment again, with its title in every language (PUT replaces the whole record)."""
         return xml_record("attachment", [
             xml_field("id", record.findtext("id")), xml_field("file", record.findtext("file")),
             xml_field("file_name", record.findtext("file_name")), xml_field("mime", record.findtext("mime")),
-            xml_languages("name", titles)])
+            xml_languages("name", {language: self._short(title) for language, title in titles.items()}),
+            xml_languages("description", {language: html.escape(title) if len(title) > len(self._short(title))
+                                          else "" for language, title in titles.items()})])
 
     async def _link(self, product_id: str, attachment_id: str) -> None:
         async with self._locks[product_id]:

@@ -21,8 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import catalog, partners, sales, stock  # noqa: F401  (they register the models' behaviour)
-from . import wire
+from . import catalog, partners, sales, stock, wire  # noqa: F401  (catalog… register the models' behaviour)
 from .errors import AccessDenied, HttpError, MissingError, OdooError, ServerError
 from .fields import VERSIONS
 from .latency import Latency
@@ -64,7 +63,9 @@ class OdooSandbox:
                  clock: Callable[[], datetime] | None = None) -> None:
         if version not in VERSIONS:
             raise ValueError(f"version must be one of {', '.join(VERSIONS)}")
-        self.server = Server(version, database, frozenset(modules), **({"clock": clock} if clock else {}))
+        self.server = Server(version, database, frozenset(modules))
+        if clock is not None:
+            self.server.clock = clock
         self.latency = Latency(latency)
         self.counters = Counters()
         self._workers = workers

@@ -37,6 +37,9 @@ RULES.inverses |= {
     ("product.pricelist", "item_ids"): "pricelist_id",
     ("mrp.bom", "bom_line_ids"): "bom_id",
 }
+RULES.cascade |= {("product.pricelist", "item_ids"), ("mrp.bom", "bom_line_ids"),
+                  ("product.template", "product_variant_ids"), ("product.template", "attribute_line_ids"),
+                  ("product.template.attribute.line", "product_template_value_ids")}
 RULES.required |= {"product.template": ("name",), "product.attribute": ("name",), "product.category": ("name",),
                    "product.pricelist": ("name",), "product.attribute.value": ("name",)}
 RULES.orders |= {"product.template": "name, id", "product.product": "default_code, name, id",
@@ -87,7 +90,7 @@ def _resync_variants(env: Env, model: str, template: int, values: Row) -> None:
     if "attribute_line_ids" in values:
         sync_variants(env, template)
     variants = env.search("product.product", [("product_tmpl_id", "=", template)], active_test=False)
-    single = {k: values[k] for k in ("default_code", "barcode", "weight") if k in values}
+    single: Row = {k: values[k] for k in ("default_code", "barcode", "weight") if k in values}
     if len(variants) == 1 and single:
         env.write("product.product", variants, single)
 
@@ -207,7 +210,7 @@ RULES.names["product.template.attribute.value"] = lambda env, v: (
     f"{_ptav_name(env, v)}")
 RULES.names["product.pricelist"] = lambda env, p: (
     f"{env.get('product.pricelist', p, 'name')} "
-    f"({env.get('res.currency', env.table('product.pricelist')[p].get('currency_id'), 'name')})")
+    f"({env.display_name('res.currency', env.table('product.pricelist')[p]['currency_id'])})")
 
 
 # --- barcodes -------------------------------------------------------------------------------------------

@@ -45,8 +45,8 @@ def normalize(domain: Sequence[Any]) -> list[Any]:
 
 
 class Evaluator:
-    def __init__(self, get: Getter, relation: Relation, field_type: FieldType, children: Callable[[str, int], list[int]],
-                 parents: Callable[[str, int], list[int]]) -> None:
+    def __init__(self, get: Getter, relation: Relation, field_type: FieldType,
+                 children: Callable[[str, int], list[int]], parents: Callable[[str, int], list[int]]) -> None:
         self._get, self._relation, self._type = get, relation, field_type
         self._children, self._parents = children, parents
 

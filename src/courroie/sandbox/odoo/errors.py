@@ -27,7 +27,8 @@ class OdooError(Exception):
     def traceback(self) -> str:
         """The tail of a server traceback, as Odoo prints it (the sandbox has no frames to show)."""
         name = self.python_name.removeprefix("builtins.")
-        return f"Traceback (most recent call last):\n  File \"odoo-sandbox\", line 1, in dispatch\n{name}: {self.message}\n"
+        return ("Traceback (most recent call last):\n  File \"odoo-sandbox\", line 1, in dispatch\n"
+                f"{name}: {self.message}\n")
 
 
 class UserError(OdooError):

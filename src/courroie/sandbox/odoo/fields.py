@@ -127,7 +127,8 @@ _SUPPLEMENT: dict[str, dict[str, tuple[str, ...]]] = {
 }
 _SUPPLEMENT_SELECTIONS = {
     ("mrp.bom", "type"): (("normal", "Manufacture this product"), ("phantom", "Kit")),
-    ("stock.picking.type", "code"): (("incoming", "Receipt"), ("outgoing", "Delivery"), ("internal", "Internal Transfer")),
+    ("stock.picking.type", "code"): (("incoming", "Receipt"), ("outgoing", "Delivery"),
+                                     ("internal", "Internal Transfer")),
 }
 # Models of the ``mrp`` module: present only when the sandbox runs with it (the captured servers had none).
 MRP_MODELS = frozenset({"mrp.bom", "mrp.bom.line"})

@@ -17,11 +17,11 @@ COSTS: Mapping[str, tuple[float, float]] = {
     "read": (0.016, 0.00008), "search_read": (0.018, 0.00008), "search": (0.013, 0.00002),
     "search_count": (0.015, 0.0), "name_search": (0.012, 0.0), "fields_get": (0.015, 0.0),
     "read_group": (0.017, 0.0), "write": (0.02, 0.004), "unlink": (0.027, 0.006), "create": (0.025, 0.01),
-    "action_confirm": (0.09, 0.065), "action_cancel": (0.06, 0.03), "button_validate": (0.08, 0.04),
+    "action_confirm": (0.16, 0.063), "action_cancel": (0.06, 0.03), "button_validate": (0.08, 0.04),
     "action_apply_inventory": (0.1, 0.01), "button_confirm": (0.054, 0.0), "action_post": (0.09, 0.04),
 }
 MODEL_CREATE: Mapping[str, tuple[float, float]] = {
-    "sale.order": (0.07, 0.0175), "product.template": (0.14, 0.03), "res.partner": (0.08, 0.01),
+    "sale.order": (0.075, 0.0175), "product.template": (0.14, 0.03), "res.partner": (0.08, 0.01),
     "stock.warehouse": (0.69, 0.69),
 }
 SLOWER = {"16.0": 1.0, "18.0": 1.18, "19.0": 1.18}

@@ -30,13 +30,15 @@ class Method:
 # --- the generic ORM methods -----------------------------------------------------------------------------
 
 def _create(env: Env, model: str, vals_list: Any) -> Any:
-    create = stock.create_quant if model == "stock.quant" else (lambda values: env.create(model, values))
+    create = (lambda values: stock.create_quant(env, values)) if model == "stock.quant" else \
+        (lambda values: env.create(model, values))
     if isinstance(vals_list, Mapping):
         return create(dict(vals_list))
     return [create(dict(values)) for values in vals_list]
 
 
-def _read(env: Env, model: str, ids: list[int], fields: Sequence[str] | None = None, load: str = "_classic_read") -> Any:
+def _read(env: Env, model: str, ids: list[int], fields: Sequence[str] | None = None,
+          load: str = "_classic_read") -> Any:
     return env.read(model, ids, fields)
 
 
@@ -167,7 +169,7 @@ SPECIFIC: dict[tuple[str, str], Method] = {
     ("sale.order", "action_draft"): Method(sales.action_draft),
     ("sale.order", "set_delivery_line"): Method(sales.set_delivery_line, (("carrier", REQUIRED), ("amount", REQUIRED))),
     ("stock.picking", "button_validate"): Method(stock.button_validate),
-    ("stock.picking", "action_assign"): Method(lambda env, model, ids: [stock.assign(env, p) for p in ids] and True),
+    ("stock.picking", "action_assign"): Method(stock.action_assign),
     ("stock.quant", "action_apply_inventory"): Method(stock.apply_inventory),
     ("choose.delivery.carrier", "button_confirm"): Method(sales.button_confirm),
     ("account.move", "action_post"): Method(sales.action_post),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ class Rules:
 
     computed: dict[tuple[str, str], Compute] = field(default_factory=dict)
     inverses: dict[tuple[str, str], str] = field(default_factory=dict)       # one2many → inverse many2one
+    cascade: set[tuple[str, str]] = field(default_factory=set)              # one2many deleted with their parent
     translated: set[tuple[str, str]] = field(default_factory=set)
     inherits: dict[str, tuple[str, str, frozenset[str]]] = field(default_factory=dict)  # model → (parent, link, own)
     defaults: dict[str, Callable[[Env, Row], Row]] = field(default_factory=dict)
@@ -235,6 +237,8 @@ class Env:
         """The raw value of one field of one record (computed, inherited or stored)."""
         if name == "id":
             return record_id
+        if name == "__last_update":   # 16.0 and before: the record's write_date
+            return self.table(model).get(record_id, {}).get("write_date")
         compute = self.rules.computed.get((model, name))
         if compute is not None:
             return compute(self, record_id)
@@ -275,7 +279,8 @@ class Env:
 
     def parents_of(self, model: str, record_id: int) -> list[int]:
         parent = "parent_id" if self.field(model, "parent_id") else "location_id"
-        found, current = [], record_id
+        found: list[int] = []
+        current: int | None = record_id
         while current:
             found.append(current)
             current = self.table(model).get(current, {}).get(parent)
@@ -303,8 +308,11 @@ class Env:
                 raise value_error(f"Invalid \"order\" specified ({order}). A valid \"order\" specification is a "
                                   "comma-separated list of valid field names (optionally followed by asc/desc "
                                   "for the direction)")
-            ids = sorted(ids, key=lambda i, n=name: _sort_key(self.get(model, i, n)), reverse=descending)
+            ids = sorted(ids, key=functools.partial(self._order_key, model, name), reverse=descending)
         return ids
+
+    def _order_key(self, model: str, name: str, record_id: int) -> tuple[int, Any]:
+        return _sort_key(self.get(model, record_id, name))
 
     # --- read
 
@@ -377,9 +385,10 @@ class Env:
         for check in self.rules.before_unlink.get(model, []):
             check(self, model, ids)
         for record_id in ids:
-            for (parent, o2m), inverse in self.rules.inverses.items():
-                relation = self.field(parent, o2m)
-                if parent == model and relation and relation.relation in self.server.models:
+            for parent, o2m in self.rules.cascade:   # lines go with their order (``ondelete='cascade'``)
+                relation = self.field(model, o2m) if parent == model else None
+                if relation and relation.relation:
+                    inverse = self.rules.inverses[(model, o2m)]
                     self.unlink(relation.relation, self.search(relation.relation, [(inverse, "=", record_id)],
                                                                active_test=False))
             if record_id in self.table(model):
@@ -392,7 +401,8 @@ class Env:
                 raise ValidationError(
                     "The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n"
                     "- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n"
-                    f"Model: {self.model(model).description} ({model})\nField: {fld.string if fld else name} ({name})\n")
+                    f"Model: {self.model(model).description} ({model})\n"
+                    f"Field: {fld.string if fld else name} ({name})\n")
 
     def _apply(self, model: str, record_id: int, values: Row, *, creating: bool) -> None:
         known = self.model(model).fields
@@ -422,13 +432,20 @@ class Env:
 
     def _convert(self, model: str, record_id: int, fld: Field, value: Any, *, creating: bool) -> Any:
         if fld.type == "many2many":
-            current = [] if creating else list(self.table(model)[record_id].get(fld.name) or [])
-            return many2many(current, value)
+            linked = [] if creating else list(self.table(model)[record_id].get(fld.name) or [])
+            return many2many(linked, value)
         if fld.type == "many2one":
+            if value and fld.relation in self.server.models and int(value) not in self.table(fld.relation):
+                # PostgreSQL refuses the row; Odoo words the IntegrityError as a ValidationError.
+                raise ValidationError(
+                    "The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n"
+                    "- Delete: another model requires the record being deleted. If possible, archive it instead.\n\n"
+                    f"Model: {self.model(model).description} ({model})\n"
+                    f"Constraint: {model.replace('.', '_')}_{fld.name}_fkey\n")
             return int(value) if value else None
-        if fld.type == "selection" and value not in (False, None) and fld.selection is not None:
-            if value not in {key for key, _ in fld.selection}:
-                raise value_error(f"Wrong value for {model}.{fld.name}: {value!r}")
+        if fld.type == "selection" and value not in (False, None) and fld.selection is not None \
+                and value not in {key for key, _ in fld.selection}:
+            raise value_error(f"Wrong value for {model}.{fld.name}: {value!r}")
         if (model, fld.name) in self.rules.translated:
             current = {} if creating else dict(self.table(model)[record_id].get(fld.name) or {})
             if value in (False, None):

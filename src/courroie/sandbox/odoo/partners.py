@@ -6,8 +6,8 @@ from .errors import ValidationError
 from .orm import RULES, Env, Row
 
 RULES.inverses[("res.partner", "child_ids")] = "parent_id"
-RULES.orders |= {"res.partner": "name, id", "res.country": "name", "res.currency": "name", "delivery.carrier": "sequence, id",
-                 "stock.warehouse": "sequence, id", "res.lang": "name"}
+RULES.orders |= {"res.partner": "name, id", "res.country": "name", "res.currency": "name",
+                 "delivery.carrier": "sequence, id", "stock.warehouse": "sequence, id", "res.lang": "name"}
 RULES.groups |= {"res.company": "Administration/Access Rights", "ir.config_parameter": "Administration/Settings",
                  "sale.order": "Sales/User: Own Documents Only", "res.partner": "Extra Rights/Contact Creation"}
 

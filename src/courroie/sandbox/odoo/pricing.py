@@ -22,9 +22,10 @@ def round_half_up(value: float, digits: int = 2) -> float:
 
 
 def float_round(value: float, precision: float) -> float:
-    """Odoo's ``float_round(value, precision_rounding=precision)`` (half-up to a multiple of precision)."""
+    """Odoo's ``float_round(value, precision_rounding=precision)``: half-up to a number of steps, times
+    the step *as floats* — hence Odoo's ``1.1300000000000001`` for 113 × 0.01."""
     steps = Decimal(repr(value)) / Decimal(repr(precision))
-    return float(steps.quantize(Decimal(1), rounding=ROUND_HALF_UP) * Decimal(repr(precision)))
+    return int(steps.quantize(Decimal(1), rounding=ROUND_HALF_UP)) * precision
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def applicable_item(env: Env, pricelist: int, product: int, quantity: float, dat
     items = [item for item in env.search("product.pricelist.item", [("pricelist_id", "=", pricelist)])
              if _applies(env, env.table("product.pricelist.item")[item], product, quantity, date)]
     table = env.table("product.pricelist.item")
-    items.sort(key=lambda i: (APPLIED_ORDER.get(table[i].get("applied_on"), 9),
+    items.sort(key=lambda i: (APPLIED_ORDER.get(str(table[i].get("applied_on")), 9),
                               -float(table[i].get("min_quantity") or 0.0), -i))
     return items[0] if items else None
 

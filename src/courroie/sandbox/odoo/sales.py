@@ -13,16 +13,18 @@ from typing import Any
 from .catalog import is_storable
 from .errors import UserError, attribute_error
 from .orm import RULES, Env, Row
-from .pricing import line_price, round_half_up
+from .pricing import float_round, line_price, round_half_up
 from .stock import add_quantity, create_delivery, next_number
 
 RULES.inverses |= {("sale.order", "order_line"): "order_id", ("account.move", "invoice_line_ids"): "move_id",
                    ("account.move", "line_ids"): "move_id"}
+RULES.cascade |= {("sale.order", "order_line"), ("account.move", "invoice_line_ids"), ("account.move", "line_ids")}
 RULES.orders |= {"sale.order": "date_order desc, id desc", "sale.order.line": "order_id, sequence, id",
                  "account.move": "date desc, name desc, id desc"}
 RULES.required |= {"sale.order": ("partner_id",), "sale.order.line": ("order_id",),
                    "choose.delivery.carrier": ("order_id", "carrier_id")}
 CONFIRMED = ("sale", "done")
+CURRENCY = 0.01   # the rounding of the company currency (USD / EUR)
 
 
 # --- orders --------------------------------------------------------------------------------------------
@@ -54,7 +56,7 @@ def _line_defaults(env: Env, values: Row) -> Row:
     product = values.get("product_id")
     if not product or product not in env.table("product.product"):
         return {"product_uom_qty": 1.0, "sequence": 10}
-    order = env.table("sale.order").get(values.get("order_id"), {})
+    order = env.table("sale.order").get(int(values.get("order_id") or 0), {})
     quantity = float(values.get("product_uom_qty") or 1.0)
     price = line_price(env, order.get("pricelist_id"), product, quantity, order.get("date_order") or env.now())
     defaults: Row = {"product_uom_qty": 1.0, "discount": price.discount, "price_unit": price.price_unit,
@@ -79,18 +81,23 @@ def _lines(env: Env, order: int) -> list[int]:
     return env.search("sale.order.line", [("order_id", "=", order)])
 
 
-def line_amounts(env: Env, line: int) -> tuple[float, float]:
-    """(subtotal, tax) of a line: taxes rounded per line, as Odoo's default ``round_per_line``."""
+def line_amounts(env: Env, line: int) -> tuple[float, float, float]:
+    """(subtotal, tax, total) of a line, taxes rounded per line (Odoo's default ``round_per_line``),
+    with each version's float arithmetic: 16.0 rounds the tax, 18.0 the total and subtracts."""
     row = env.table("sale.order.line")[line]
-    subtotal = round_half_up(float(row.get("price_unit") or 0.0) * float(row.get("product_uom_qty") or 0.0)
-                             * (1 - float(row.get("discount") or 0.0) / 100))
+    subtotal = float_round(float(row.get("price_unit") or 0.0) * float(row.get("product_uom_qty") or 0.0)
+                           * (1 - float(row.get("discount") or 0.0) / 100), CURRENCY)
     rate = sum(float(env.table("account.tax")[t].get("amount") or 0.0) for t in row.get("tax_id") or [])
-    return subtotal, round_half_up(subtotal * rate / 100)
+    if env.major < 18:
+        tax = float_round(subtotal * rate / 100, CURRENCY)
+        return subtotal, tax, subtotal + tax
+    total = float_round(subtotal * (1 + rate / 100), CURRENCY)
+    return subtotal, total - subtotal, total
 
 
 RULES.compute("sale.order.line", "price_subtotal")(lambda env, line: line_amounts(env, line)[0])
 RULES.compute("sale.order.line", "price_tax")(lambda env, line: line_amounts(env, line)[1])
-RULES.compute("sale.order.line", "price_total")(lambda env, line: sum(line_amounts(env, line)))
+RULES.compute("sale.order.line", "price_total")(lambda env, line: line_amounts(env, line)[2])
 RULES.compute("sale.order.line", "state")(
     lambda env, line: env.table("sale.order")[env.table("sale.order.line")[line]["order_id"]]["state"])
 RULES.compute("sale.order.line", "currency_id")(
@@ -117,8 +124,8 @@ def _invoice_lines(env: Env, line: int) -> list[int]:
 
 
 def _order_amounts(env: Env, order: int) -> tuple[float, float]:
-    pairs = [line_amounts(env, line) for line in _lines(env, order)]
-    return round_half_up(sum(p[0] for p in pairs)), round_half_up(sum(p[1] for p in pairs))
+    amounts = [line_amounts(env, line) for line in _lines(env, order)]
+    return round_half_up(sum(a[0] for a in amounts)), round_half_up(sum(a[1] for a in amounts))
 
 
 RULES.compute("sale.order", "amount_untaxed")(lambda env, order: _order_amounts(env, order)[0])
@@ -233,7 +240,7 @@ def set_delivery_line(env: Env, model: str, ids: list[int], carrier: Any = None,
 # --- the delivery wizard -------------------------------------------------------------------------------------
 
 RULES.defaults["choose.delivery.carrier"] = lambda env, values: {
-    "partner_id": env.table("sale.order").get(values.get("order_id"), {}).get("partner_id"),
+    "partner_id": env.table("sale.order").get(int(values.get("order_id") or 0), {}).get("partner_id"),
     "delivery_price": 0.0}
 
 

@@ -106,10 +106,11 @@ def door_and_gate(server: Server, n_products: int = 380, *, with_stock: bool = T
              for key, (name, amount) in TAXES.items()}
     categories = _categories(env, catalog)
     values = _attributes(env, catalog)
-    warehouses = {code: env.create("stock.warehouse", {"name": name, "code": code}) for code, name in WAREHOUSES.items()}
-    public = env.create("product.pricelist", {"name": "Public", "currency_id": _currency(env, "EUR"),
-                                              "sequence": 1, "discount_policy": "with_discount"}
-                        if server.major < 18 else {"name": "Public", "currency_id": _currency(env, "EUR"), "sequence": 1})
+    warehouses = {code: env.create("stock.warehouse", {"name": name, "code": code})
+                  for code, name in WAREHOUSES.items()}
+    policy = {"discount_policy": "with_discount"} if server.major < 18 else {}   # the field is gone in 18
+    public = env.create("product.pricelist", {"name": "Public", "currency_id": _currency(env, "EUR"), "sequence": 1,
+                                              **policy})
     variants: dict[str, int] = {}
     labels = {attribute.name: attribute.en for attribute in catalog.attributes}
     for index, product in enumerate(catalog.products):
@@ -141,8 +142,8 @@ def _currency(env: Env, code: str) -> int:
 def _categories(env: Env, catalog: Catalog) -> dict[str, int]:
     ids: dict[str, int] = {}
     for category in catalog.categories:   # parents come first in the catalog
-        ids[category.key] = env.create("product.category", {"name": category.en,
-                                                            "parent_id": ids[category.parent] if category.parent else 1})
+        parent = ids[category.parent] if category.parent else 1
+        ids[category.key] = env.create("product.category", {"name": category.en, "parent_id": parent})
     return ids
 
 
@@ -206,7 +207,8 @@ def _match_variants(env: Env, template: int, product: Any, values: dict[tuple[st
     wanted = {tuple(sorted(values[(n, k)] for n, k in v.attributes.items())): v for v in product.variants}
     for variant in env.search("product.product", [("product_tmpl_id", "=", template)], active_test=False):
         ptavs = env.get("product.product", variant, "product_template_attribute_value_ids")
-        key = tuple(sorted(env.table("product.template.attribute.value")[p]["product_attribute_value_id"] for p in ptavs))
+        ptav_table = env.table("product.template.attribute.value")
+        key = tuple(sorted(ptav_table[p]["product_attribute_value_id"] for p in ptavs))
         article = wanted.get(key)
         if article is None:
             env.db.update("product.product", variant, {"active": False})

@@ -9,6 +9,8 @@ returns nothing (``None``).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import Any
 
 from .catalog import is_storable
@@ -19,7 +21,8 @@ CUSTOMERS = 5            # Partners/Customers, as in Odoo's demo database
 INVENTORY_LOSS = 14      # Virtual Locations/Inventory adjustment
 MOVE_OPEN = ("confirmed", "waiting", "partially_available", "assigned")
 
-RULES.inverses |= {("stock.picking", "move_ids"): "picking_id", ("stock.picking", "move_ids_without_package"): "picking_id",
+RULES.inverses |= {("stock.picking", "move_ids"): "picking_id",
+                   ("stock.picking", "move_ids_without_package"): "picking_id",
                    ("stock.move", "move_line_ids"): "move_id", ("stock.picking", "move_line_ids"): "picking_id",
                    ("stock.location", "child_ids"): "location_id", ("stock.location", "quant_ids"): "location_id"}
 RULES.orders |= {"stock.location": "complete_name, id", "stock.quant": "id", "stock.move": "sequence, id",
@@ -52,8 +55,9 @@ def _warehouse_locations(env: Env, model: str, warehouse: int, values: Row) -> N
     stock = env.create("stock.location", {"name": "Stock", "usage": "internal", "location_id": view})
     incoming = env.create("stock.picking.type", {"name": "Receipts", "code": "incoming", "warehouse_id": warehouse,
                                                  "sequence_code": "IN", "default_location_dest_id": stock})
-    outgoing = env.create("stock.picking.type", {"name": "Delivery Orders", "code": "outgoing", "warehouse_id": warehouse,
-                                                 "sequence_code": "OUT", "default_location_src_id": stock,
+    outgoing = env.create("stock.picking.type", {"name": "Delivery Orders", "code": "outgoing",
+                                                 "warehouse_id": warehouse, "sequence_code": "OUT",
+                                                 "default_location_src_id": stock,
                                                  "default_location_dest_id": CUSTOMERS})
     env.db.update("stock.warehouse", warehouse, {"view_location_id": view, "lot_stock_id": stock,
                                                  "out_type_id": outgoing, "in_type_id": incoming,
@@ -121,11 +125,17 @@ def quantities(env: Env, product: int) -> dict[str, float]:
             "outgoing_qty": outgoing, "virtual_available": on_hand + incoming - outgoing}
 
 
+def _variant_quantity(name: str, env: Env, product: int) -> float:
+    return quantities(env, product)[name]
+
+
+def _template_quantity(name: str, env: Env, template: int) -> float:
+    return sum(quantities(env, p)[name] for p in env.search("product.product", [("product_tmpl_id", "=", template)]))
+
+
 for _name in ("qty_available", "free_qty", "incoming_qty", "outgoing_qty", "virtual_available"):
-    RULES.compute("product.product", _name)(lambda env, product, n=_name: quantities(env, product)[n])
-    RULES.compute("product.template", _name)(
-        lambda env, template, n=_name: sum(quantities(env, p)[n] for p in env.search(
-            "product.product", [("product_tmpl_id", "=", template)])))
+    RULES.compute("product.product", _name)(functools.partial(_variant_quantity, _name))
+    RULES.compute("product.template", _name)(functools.partial(_template_quantity, _name))
 
 
 @RULES.compute("stock.quant", "available_quantity")
@@ -139,7 +149,8 @@ def _quant_warehouse(env: Env, quant: int) -> int | None:
     return _location_warehouse(env, env.table("stock.quant")[quant]["location_id"])
 
 
-RULES.names["stock.quant"] = lambda env, q: env.display_name("product.product", env.table("stock.quant")[q]["product_id"])
+RULES.names["stock.quant"] = lambda env, q: env.display_name("product.product",
+                                                             env.table("stock.quant")[q]["product_id"])
 
 
 def quant_at(env: Env, product: int, location: int) -> int:
@@ -154,8 +165,9 @@ def quant_at(env: Env, product: int, location: int) -> int:
 def add_quantity(env: Env, product: int, location: int, quantity: float, *, reserved: float = 0.0) -> None:
     quant = quant_at(env, product, location)
     row = env.table("stock.quant")[quant]
+    reserved_now = max(0.0, float(row.get("reserved_quantity") or 0.0) + reserved)
     env.touch("stock.quant", quant, {"quantity": float(row.get("quantity") or 0.0) + quantity,
-                                     "reserved_quantity": max(0.0, float(row.get("reserved_quantity") or 0.0) + reserved)})
+                                     "reserved_quantity": reserved_now})
 
 
 # --- inventory adjustments --------------------------------------------------------------------------------
@@ -206,7 +218,7 @@ def _move_template(env: Env, move: int) -> int | None:
     return env.get("product.product", env.table("stock.move")[move]["product_id"], "product_tmpl_id")
 
 
-def create_delivery(env: Env, picking_type: int, lines: list[tuple[int, float, int | None]], values: Row) -> int:
+def create_delivery(env: Env, picking_type: int, lines: Sequence[tuple[int, float, int | None]], values: Row) -> int:
     """A delivery order with one move per (product, quantity, sale line), then reserved."""
     kind = env.table("stock.picking.type")[picking_type]
     source, dest = kind["default_location_src_id"], kind.get("default_location_dest_id") or CUSTOMERS
@@ -231,6 +243,12 @@ def next_number(env: Env, sequence: str) -> int:
     number = env.db.next_ids[key]
     env.db.next_ids[key] = number + 1
     return number
+
+
+def action_assign(env: Env, model: str, ids: list[int]) -> bool:
+    for picking in ids:
+        assign(env, picking)
+    return True
 
 
 def assign(env: Env, picking: int) -> None:

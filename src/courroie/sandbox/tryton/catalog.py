@@ -104,14 +104,6 @@ class Product:
     pictures: tuple[Picture, ...] = ()
     documents: tuple[Document, ...] = ()
 
-    @property
-    def volume(self) -> float | None:
-        """Litres, as Tryton's client computes it from the dimensions."""
-        if self.dimensions is None:
-            return None
-        length, width, height = self.dimensions
-        return round(length * width * height / 1000, 2)
-
 
 @dataclass(frozen=True)
 class Catalog:

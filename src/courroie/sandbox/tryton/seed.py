@@ -625,13 +625,14 @@ def _templates(
 
 
 def _measurements(product: Product) -> dict[str, Any]:
-    """Dimensions in centimetres and the volume in litres (which Tryton's client computes on change)."""
+    """Dimensions in centimetres. No volume: Tryton's client works it out on change, and it is
+    read-only once the three dimensions are set (an RPC ``copy`` of the template would be refused)."""
     if product.dimensions is None:
         return {}
     cm = ref("product", "uom_centimeter")
     length, width, height = product.dimensions
     return {"length": length, "length_uom": cm, "width": width, "width_uom": cm, "height": height,
-            "height_uom": cm, "volume": product.volume, "volume_uom": ref("product", "uom_liter")}  # fmt: skip
+            "height_uom": cm}  # fmt: skip
 
 
 def _identifiers(ean: str | None, brand: str | None) -> list[dict[str, str]]:
