@@ -14,21 +14,32 @@ from bench.catalog import catalog_benchmark
 
 BENCHMARKS = {
     "catalog": (catalog_benchmark, "Catalog push, 1,000 products × 2 shops, sandbox at its default latency"),
+    "catalog-large": (lambda: catalog_benchmark(10_000, 3, changed=0.01, naive_sample=300),
+                      "Catalog push, 10,000 products × 3 shops, 1 % changed, naive exporter side by side"),
 }
 
 
 def show(console: Console, title: str, rows: list[dict]) -> None:
-    table = Table(*rows[0].keys(), title=title)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    table = Table(*columns, title=title)
     for row in rows:
-        table.add_row(*(f"{v:,.1f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
-                        for v in row.values()))
+        table.add_row(*(_cell(row.get(column, "")) for column in columns))
     console.print(table)
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help="benchmarks to run (default: all)")
-    names = parser.parse_args().names or list(BENCHMARKS)
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run: {', '.join(BENCHMARKS)} (default: catalog)")
+    names = parser.parse_args().names or ["catalog"]
+    unknown = set(names) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark {sorted(unknown)[0]}; choose from {', '.join(BENCHMARKS)}")
     os.environ.setdefault("COURROIE_NO_PROGRESS", "1")
     console = Console(width=140)
     console.print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "

@@ -35,6 +35,7 @@ class SandboxProcess:
     measured does not share an interpreter with the shop it talks to."""
 
     def __init__(self, data: Path, key: str, latency_ms: float | None) -> None:
+        self.key = key
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "courroie", "sandbox", "prestashop", "--port", str(self.port),
