@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from courroie.connectors.odoo import OdooErp
+from courroie.connectors.odoo.config import OdooConfig
 from courroie.connectors.prestashop import PrestaShopShop
 from courroie.connectors.prestashop.config import PrestaShopConfig
 from courroie.connectors.tryton import TrytonErp
@@ -19,6 +21,7 @@ class Kind:
 
 ERPS: dict[str, Kind] = {
     "tryton": Kind(TrytonConfig, TrytonErp),
+    "odoo": Kind(OdooConfig, OdooErp),
 }
 
 SHOPS: dict[str, Kind] = {

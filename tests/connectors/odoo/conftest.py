@@ -14,11 +14,6 @@ from courroie.sandbox.odoo import OdooSandbox
 from tests.connectors.odoo.odoo_support import VERSIONS, make_config, new_sandbox
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # Until pyproject's marker list names it (strict markers).
-    config.addinivalue_line("markers", "odoo: Odoo connector and sandbox")
-
-
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

@@ -168,7 +168,7 @@ def family_of(ex: Exchange) -> type[CourroieError]:
     return next(family for key, family in FAMILIES.items() if key in ex.name)
 
 
-@pytest.mark.parametrize("sample", FAULTS, ids=lambda e: f"{e.version}-{e.name}")
+@pytest.mark.parametrize("sample", FAULTS, ids=lambda e: f"{e.version}-{e.number:03d}-{e.protocol}")
 async def test_every_captured_fault_lands_in_its_family(sample):
     script = Scripted(*login(sample.version, sample.protocol), captured(sample))
     client = await client_for(script, protocol=sample.protocol)

@@ -205,7 +205,7 @@ async def test_a_renamed_customer_is_updated_not_duplicated(erp, sandbox):
     assert (row["name"], row["vat"]) == ("Jeanne Martin-Durand", "FR40303265045")
 
 
-async def test_addresses_go_on_the_contact_first_then_as_delivery_children(erp, sandbox):
+async def test_addresses_go_on_the_contact_first_then_as_shipping_children(erp, sandbox):
     key = await erp.save_customer(CUSTOMER, None)
     home = await erp.ensure_address(key, HOME)
     assert home == key                                          # a new contact takes its first address
@@ -229,7 +229,7 @@ async def test_existing_child_addresses_are_reused(erp, sandbox):
 
 # --- orders ----------------------------------------------------------------------------------------------
 
-async def test_a_quotation_carries_the_reference_lines_delivery_and_warehouse(erp, sandbox):
+async def test_a_quotation_carries_the_reference_lines_shipping_and_warehouse(erp, sandbox):
     customer, invoice, delivery, sale = await import_order(erp, order(), confirm=False)
     assert (sale.total_tax_excl, sale.total_tax_incl, sale.confirmed) == (Decimal("109.90"), Decimal("131.88"), False)
     row = sandbox.server.db.tables["sale.order"][int(sale.key)]
@@ -242,7 +242,7 @@ async def test_a_quotation_carries_the_reference_lines_delivery_and_warehouse(er
     assert await erp.find_sale("ps1/XKBKNABJK") == sale
 
 
-async def test_confirming_creates_the_delivery_and_is_idempotent(erp, sandbox):
+async def test_confirming_creates_the_picking_and_is_idempotent(erp, sandbox):
     *_, sale = await import_order(erp, order())
     await erp.confirm_sale(sale.key)                              # again, as a retry after a timeout would
     found = await erp.find_sale("ps1/XKBKNABJK")
@@ -374,7 +374,7 @@ async def invoice(erp: OdooErp, sale_key: str) -> None:
     await erp.client.button("account.move", "action_post", [move])
 
 
-async def test_a_delivered_order_is_shipped_with_its_tracking_and_invoice_number(erp):
+async def test_a_shipped_order_tells_its_tracking_and_invoice_number(erp):
     *_, sale = await import_order(erp, order())
     [status] = await erp.read_sale_statuses([sale.key])
     assert (status.state, status.shipments, status.invoice_number) == (SaleState.ACCEPTED, (), None)

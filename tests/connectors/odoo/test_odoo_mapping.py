@@ -58,7 +58,7 @@ def test_categories_come_parents_first_with_one_name_in_every_language():
     assert categories[2].name == {"en": "Services", "fr": "Services"}
 
 
-def test_a_picture_is_named_by_where_it_lives_and_hashed():
+def test_a_picture_is_named_by_its_place_and_hashed():
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 20
     ref = mapping.image_ref("product.template", 4, "image_1920", base64.b64encode(png).decode(), "MOT-400")
     assert ref is not None and ref.key == "product.template/4/image_1920"
@@ -144,7 +144,7 @@ def test_the_customer_is_the_oldest_top_level_owner_of_the_email():
         {"name": "Jean Martin", "vat": "FR1"}
 
 
-def test_statuses_follow_deliveries_and_posted_invoices():
+def test_statuses_follow_pickings_and_posted_invoices():
     order = {"id": 26, "state": "sale"}
     out = {"id": 33, "state": "done", "carrier_tracking_ref": "TRACK-123456", "date_done": "2026-11-22 18:12:43",
            "carrier_id": [1, "Colissimo"], "picking_type_code": "outgoing"}

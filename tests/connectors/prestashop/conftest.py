@@ -22,16 +22,16 @@ def router() -> Router:
 @pytest.fixture
 async def shop_for(router: Router) -> AsyncIterator[Callable[..., PrestaShopShop]]:
     """``shop_for(**config_overrides)``: a connector whose HTTP goes to ``router``."""
-    shops: list[PrestaShopShop] = []
+    made: list[PrestaShopShop] = []
 
     def make(**overrides: object) -> PrestaShopShop:
-        shop = PrestaShopShop(make_config(**overrides), transport=router.transport())
-        shops.append(shop)
-        return shop
+        connector = PrestaShopShop(make_config(**overrides), transport=router.transport())
+        made.append(connector)
+        return connector
 
     yield make
-    for shop in shops:
-        await shop.aclose()
+    for connector in made:
+        await connector.aclose()
 
 
 # Live-or-sandbox fixtures shared by the behaviour test modules.

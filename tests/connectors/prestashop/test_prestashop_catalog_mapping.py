@@ -29,7 +29,7 @@ def written(element) -> dict:
     return fields
 
 
-def update(product: Product, *fields: str, refs: ProductRefs = ProductRefs(), config=CONFIG) -> dict | None:
+def update(product: Product, *fields: str, refs: ProductRefs = mapping.NO_REFS, config=CONFIG) -> dict | None:
     element = mapping.product_element(product, ["10"], config, "21", fields=set(fields), refs=refs)
     return None if element is None else written(element)
 
@@ -103,7 +103,7 @@ def test_a_reference_with_a_refused_character_is_refused() -> None:
         mapping.product_element(SIMPLE.model_copy(update={"sku": "A;B"}), [], CONFIG)
     variant = Variant(sku="A=B", attributes={"Size": "S"})
     with pytest.raises(ValueError, match=r"reference 'A=B' contains '='"):
-        mapping.combination_spec(TEE, variant, ["26"])
+        mapping.check_variants(TEE.model_copy(update={"variants": (variant,)}))
 
 
 @given(st.text(max_size=140))
@@ -221,7 +221,7 @@ def test_a_category_for_some_customer_groups_is_created_inactive() -> None:
 
 def test_a_category_naming_an_unknown_group_is_refused() -> None:
     b2b = Category(key="PRO", name={"en": "Trade"}, groups=("Revendeurs",))
-    with pytest.raises(ValueError, match="customer group.*'Revendeurs'.*customer_groups mapping"):
+    with pytest.raises(ValueError, match=r"customer group.*'Revendeurs'.*customer_groups mapping"):
         mapping.category_element(b2b, "2", make_config(customer_groups={"Professionnels": 4}))
 
 

@@ -59,7 +59,8 @@ def sent(router: Router, method: str, path: str) -> list[list[dict]]:
 def lookup_routes(router: Router) -> Router:
     """Manufacturers Studio Design and Graphic Corner, features Composition (Polyester, Wool) and Property."""
     return (router
-            .add("GET", "/api/manufacturers", response("02-resource-manufacturers/004-list-display-full-limit-0-2-json"),
+            .add("GET", "/api/manufacturers",
+                 response("02-resource-manufacturers/004-list-display-full-limit-0-2-json"),
                  when=has_params(limit="0,1000"))
             .add("GET", "/api/product_features",
                  response("02-resource-product_features/004-list-display-full-limit-0-2-json"))
@@ -459,3 +460,20 @@ async def test_deleting_promotions(router: Router, shop_for) -> None:
     await shop.delete_promotion("specific_prices:3-5")
     await shop.delete_promotion("cart_rules:1")                          # already gone: done
     assert router.sent("DELETE", "/api/specific_prices")[0].url.params["id"] == "[3,4,5]"
+
+
+async def test_a_manufacturer_or_feature_prestashop_would_refuse_is_a_data_error(router: Router, shop_for) -> None:
+    with pytest.raises(DataError, match="manufacturer 'A=B'"):
+        await shop_for().create_product(SIMPLE.model_copy(update={"manufacturer": "A=B"}), [])
+    with pytest.raises(DataError, match=r"feature of SYNC-REF-100 \(en\) contains '<'"):
+        await shop_for().create_product(SIMPLE.model_copy(update={"features": (
+            Feature(name={"en": "<b>Torque</b>"}, value={"en": "300 Nm"}),)}), [])
+    assert router.requests == []
+
+
+async def test_attributes_prestashop_would_refuse_create_nothing(router: Router, shop_for) -> None:
+    sizes = (TEE.variants[0].model_copy(update={"attributes": {"Size": "S"}}),
+             TEE.variants[1].model_copy(update={"attributes": {"Size": "{M}"}}))
+    with pytest.raises(DataError, match=r"value '\{M\}' of SYNC-REF-100-2 contains '\{'"):
+        await shop_for().create_product(TEE.model_copy(update={"variants": sizes}), [])
+    assert router.requests == []

@@ -4,7 +4,9 @@ JSON-RPC double. What Tryton does with those calls is tested against a real serv
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 import pytest
@@ -210,3 +212,64 @@ async def test_check_stops_at_a_refused_login_with_the_fix(erp_for):
     results = await erp_for(password="wrong").check()
     assert [r.ok for r in results] == [True, False]
     assert "password" in results[1].fix
+
+
+# --- catalog details, prices, campaigns -----------------------------------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0" + b"x" * 60
+
+
+def answer_catalog(fake_tryton, *, optional: list[tuple[str, str]]) -> None:
+    """A one-template catalog; ``optional``: the (model, field) of the optional modules present."""
+    fake_tryton.on("model.ir.model.field.search_read", [{"id": i, "model": m, "name": n}
+                                                        for i, (m, n) in enumerate(optional)])
+    fake_tryton.on("model.company.company.read", [{"id": 1, "currency.": {"code": "EUR"}, "timezone": "Europe/Paris"}])
+    fake_tryton.on("model.carrier.search_read", [])
+    fake_tryton.on("model.product.attribute.search_read", [])
+    fake_tryton.on("model.product.template.search_read", [{"id": 7, "code": "MOT", "name": "Motor",
+                                                          "list_price": Decimal("100"), "categories": []}])
+    fake_tryton.on("model.product.product.search_read", [{"id": 11, "code": "MOT", "template": 7, "description": None}])
+    fake_tryton.on("model.ir.attachment.search_read", [])
+
+
+async def test_pictures_are_hashed_from_bytes_read_apart_and_absent_modules_are_not_asked(erp_for, fake_tryton):
+    answer_catalog(fake_tryton, optional=[("product.image", "image")])
+
+    def images(call: Call):
+        if call.context.get("product.image.image") == "size":
+            return [{"id": 3, "template": 7, "product": None, "sequence": 1, "description": "Motor", "image": len(JPEG)}]
+        if call.params[4] == ["description"]:
+            return [{"id": 3, "description": "Moteur"}]
+        assert call.params[0] == [["id", "in", [3]]]
+        return [{"id": 3, "image": {"__class__": "bytes", "base64": base64.b64encode(JPEG).decode()}}]
+
+    fake_tryton.on("model.product.image.search_read", images)
+    [product] = await erp_for().read_products()
+    [image] = product.images
+    assert (image.key, image.content_hash, image.name) == (
+        "image/3", hashlib.sha256(JPEG).hexdigest(), {"en": "Motor", "fr": "Moteur"})
+    assert not [m for m in fake_tryton.methods() if "product.component" in m]       # product_kit not activated
+
+
+async def test_without_sale_price_list_prices_cannot_be_read(erp_for, fake_tryton):
+    fake_tryton.on("model.ir.model.field.search_read", [])
+    with pytest.raises(ConnectionFailure, match="sale_price_list"):
+        await erp_for().read_price_rules(["Tarif pro"])
+    assert await erp_for().read_price_rules([]) == []
+    assert await erp_for().read_promotions() == []                                   # sale_promotion absent
+
+
+async def test_price_lists_are_asked_by_name_in_the_main_language(erp_for, fake_tryton):
+    fake_tryton.on("model.ir.model.field.search_read", [{"id": 1, "model": "party.party", "name": "sale_price_list"}])
+    fake_tryton.on("model.product.price_list.search_read", [{"id": 2, "name": "Tarif pro"}])
+    with pytest.raises(ConnectionFailure, match="'Soldes'"):
+        await erp_for().read_price_rules(["Tarif pro", "Soldes"])
+    [lists] = [c for c in fake_tryton.calls if c.method == "model.product.price_list.search_read"]
+    assert lists.params[0] == [["name", "in", ["Tarif pro", "Soldes"]]] and lists.context["language"] == "en"
+
+
+async def test_a_file_key_names_a_picture_or_an_attachment(erp_for, fake_tryton):
+    fake_tryton.on("model.ir.attachment.search_read", [{"id": 5, "data": {"__class__": "bytes", "base64": "JVBERi0="}}])
+    assert await erp_for().read_file("attachment/5") == b"%PDF-"
+    with pytest.raises(DataError, match="file key"):
+        await erp_for().read_file("party/5")

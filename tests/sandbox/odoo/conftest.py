@@ -5,11 +5,6 @@ from __future__ import annotations
 import pytest
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # Until pyproject's marker list names it (strict markers).
-    config.addinivalue_line("markers", "odoo: Odoo connector and sandbox")
-
-
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

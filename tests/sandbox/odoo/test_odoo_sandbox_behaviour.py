@@ -172,7 +172,7 @@ def test_without_mrp_bills_of_materials_do_not_exist():
 
 
 @pytest.mark.parametrize("version", ["16.0", "18.0"])
-def test_a_confirmed_order_reserves_and_a_validated_delivery_ships(seeded, version):
+def test_a_confirmed_order_reserves_and_a_validated_picking_ships(seeded, version):
     sandbox = seeded[version]
     with TestClient(sandbox) as client:
         [product] = execute(client, "product.product", "search", [("default_code", "=like", "TEL-%"),

@@ -52,13 +52,14 @@ def test_pack_items_take_their_combination_from_product_attribute_id(shop: Shop,
     default = shop.combination(remote, "REMOTE-2", default=True)
     chosen = shop.combination(remote, "REMOTE-4")
     screws = shop.product("SCREWS", "2")
-    by_schema = f"<product><id>{remote}</id><id_product_attribute>{chosen}</id_product_attribute><quantity>1</quantity></product>"
+    by_schema = (f"<product><id>{remote}</id><id_product_attribute>{chosen}</id_product_attribute>"
+                 "<quantity>1</quantity></product>")
     kit = created_id(ws.post("/products", content=_pack_body(by_schema)))
     [item] = shop.get_json(f"/products/{kit}")["product"]["associations"]["product_bundle"]
     assert (item["id"], item["id_product_attribute"], item["quantity"]) == (remote, default, 1)
 
-    by_setter = (f"<product><id>{remote}</id><product_attribute_id>{chosen}</product_attribute_id><quantity>2</quantity>"
-                 f"</product><product><id>{screws}</id><quantity>8</quantity></product>")
+    by_setter = (f"<product><id>{remote}</id><product_attribute_id>{chosen}</product_attribute_id>"
+                 f"<quantity>2</quantity></product><product><id>{screws}</id><quantity>8</quantity></product>")
     kit = created_id(ws.post("/products", content=_pack_body(by_setter)))
     product = shop.get_json(f"/products/{kit}")["product"]
     assert [(i["id"], i["id_product_attribute"], i["quantity"]) for i in product["associations"]["product_bundle"]] \
@@ -68,7 +69,8 @@ def test_pack_items_take_their_combination_from_product_attribute_id(shop: Shop,
 
 def test_type_simple_undoes_a_pack(shop: Shop, ws: httpx.Client) -> None:
     screws = shop.product("SCREWS", "2")
-    kit = created_id(ws.post("/products", content=_pack_body(f"<product><id>{screws}</id><quantity>8</quantity></product>")))
+    item = f"<product><id>{screws}</id><quantity>8</quantity></product>"
+    kit = created_id(ws.post("/products", content=_pack_body(item)))
     answer = ws.patch(f"/products/{kit}", content=xml(f"<product><id>{kit}</id><type>simple</type></product>"))
     assert answer.status_code == 200
     product = shop.get_json(f"/products/{kit}")["product"]
@@ -152,7 +154,8 @@ def test_attachment_quirks_read_from_the_source(shop: Shop, ws: httpx.Client) ->
     patched = ws.patch(f"/attachments/{first}", content=xml(f"<attachment><id>{first}</id></attachment>"))
     assert patched.status_code == 200 and parse(patched).findtext("attachment/id") == ""
     listing = ws.post("/attachments/file", data={"name": "nothing"})
-    assert [a.get("id") for a in parse(listing).find("attachments")] == [first, parse(replaced).findtext("attachment/id")]
+    second = parse(replaced).findtext("attachment/id")
+    assert [a.get("id") for a in parse(listing).find("attachments")] == [first, second]
 
 
 def test_attachments_link_to_products_and_unlink_when_deleted(shop: Shop, ws: httpx.Client) -> None:

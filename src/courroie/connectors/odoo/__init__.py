@@ -31,6 +31,7 @@ from . import mapping, prices
 from .client import OdooClient, RpcStats, Session, major_of
 from .config import OdooConfig
 from .mapping import Row
+from .references import References
 from .versions import NEWEST, OLDEST
 
 __all__ = ["OdooConfig", "OdooErp", "SaleDraft", "SaleOutcome"]
@@ -56,7 +57,6 @@ REQUIRED_MODELS: Mapping[str, str] = {
 }
 PROBE_NAME = "courroie price probe"       # a throwaway quotation's name: it consumes no sequence number
 QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
-SKU_TTL = 600.0                           # seconds an SKU → product id answer is trusted
 CUSTOMER_TTL = 300.0                      # seconds a customer's addresses are trusted between two calls
 
 
@@ -100,9 +100,7 @@ class OdooErp:
     def __init__(self, config: OdooConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.config = config
         self.client = OdooClient(config, transport=transport)
-        # Reference records named by the configuration or by orders: asked once, kept while the hub runs.
-        self._refs: dict[tuple[str, str], Any] = {}
-        self._skus: dict[str, tuple[int, float]] = {}
+        self.refs = References(self.client, config)
         self._customers: dict[int, _Customer] = {}
 
     @property
@@ -156,7 +154,7 @@ class OdooErp:
         return [*results, CheckResult("read access", True, "products, stock, sales, contacts")]
 
     async def _check_warehouses(self) -> list[CheckResult]:
-        found = await self._warehouses(self.config.all_warehouses, strict=False)
+        found = await self.refs.warehouses(self.config.all_warehouses, strict=False)
         return [CheckResult(f"warehouse {code!r}", code in found,
                             "found" if code in found else "no stock.warehouse has this code",
                             fix="" if code in found else "fix `warehouses`/`sale_warehouse` or the code in Odoo")
@@ -172,18 +170,18 @@ class OdooErp:
     async def _check_orders_setup(self) -> list[CheckResult]:
         results = []
         for currency, name in self.config.order_price_lists.items():
-            found = await self._pricelists([name], strict=False)
+            found = await self.refs.pricelists([name], strict=False)
             results.append(CheckResult(f"price list {name!r} ({currency})", name in found,
                                        "found" if name in found else "no such price list",
                                        fix="" if name in found else "fix `order_price_lists`"))
         for shop_name in self.config.carriers:
-            carrier = await self._carrier(shop_name)
+            carrier = await self.refs.carrier(shop_name)
             results.append(CheckResult(f"carrier {shop_name!r}", carrier is not None,
                                        "found" if carrier else "no delivery.carrier of that name",
                                        fix="" if carrier else "fix `carriers` or the carrier's name in Odoo"))
         wanted = {setting: sku for setting, sku in (("shipping_product", self.config.shipping_product),
                                                     ("discount_product", self.config.discount_product)) if sku}
-        found_skus = await self._product_ids(list(wanted.values()), strict=False, sellable=False) if wanted else {}
+        found_skus = await self.refs.product_ids(list(wanted.values()), strict=False, sellable=False) if wanted else {}
         results += [CheckResult(f"{setting} {sku!r}", sku in found_skus, "found" if sku in found_skus else "unknown",
                                 fix="" if sku in found_skus else f"fix `{setting}` or create this product")
                     for setting, sku in wanted.items()]
@@ -199,12 +197,12 @@ class OdooErp:
         template_fields = TEMPLATE_FIELDS + ([self.config.template_reference] if self.config.template_reference else [])
         templates = await self.client.search_read_all("product.template", [("sale_ok", "=", True)], template_fields)
         ids = [row["id"] for row in templates]
-        company = await self._company()
+        company = await self.refs.company()
         variants, texts, values, images, kits, taxes = await asyncio.gather(
             self.client.read_in("product.product", "product_tmpl_id", ids, VARIANT_FIELDS,
                                 domain=[("default_code", "!=", False)]),
             self._translated("product.template", ids, ["name", "description_sale"]),
-            self._attribute_values(ids), self._images(ids), self._kits(ids), self._tax_names())
+            self._attribute_values(ids), self._images(ids), self._kits(ids), self.refs.tax_names())
         texts[self.config.main_language] = {row["id"]: row for row in templates}
         by_template: dict[int, list[Row]] = {}
         for variant in sorted(variants, key=lambda v: v["id"]):
@@ -263,7 +261,7 @@ class OdooErp:
 
     async def _kits(self, templates: Sequence[int]) -> dict[int, tuple[Any, ...]]:
         """Kit components (``mrp.bom`` of type phantom) per template; none without the mrp module."""
-        if not await self._has_model("mrp.bom"):
+        if not await self.refs.has_model("mrp.bom"):
             return {}
         boms = await self.client.read_in("mrp.bom", "product_tmpl_id", templates,
                                          ["product_tmpl_id", "product_qty", "bom_line_ids"],
@@ -279,19 +277,6 @@ class OdooErp:
             own = [line for line in lines if mapping.many2one_id(line["bom_id"]) == bom["id"]]
             kits[mapping.many2one_id(bom["product_tmpl_id"]) or 0] = mapping.kit_items(own, codes, bom["product_qty"])
         return kits
-
-    async def _has_model(self, model: str) -> bool:
-        if ("model", model) not in self._refs:
-            rows = await self.client.search_read("ir.model", [("model", "=", model)], ["model"], limit=1)
-            self._refs[("model", model)] = bool(rows)
-        return bool(self._refs[("model", model)])
-
-    async def _tax_names(self) -> dict[int, str]:
-        if ("taxes", "") not in self._refs:
-            rows = await self.client.search_read("account.tax", [("type_tax_use", "=", "sale")], ["name"],
-                                                 context={"active_test": False})
-            self._refs[("taxes", "")] = {row["id"]: str(row["name"]) for row in rows}
-        return dict(self._refs[("taxes", "")])
 
     async def read_file(self, key: str) -> bytes:
         try:
@@ -356,7 +341,7 @@ class OdooErp:
         return [row["id"] for row in rows]
 
     async def _levels(self, locations: Sequence[str], products: Sequence[int]) -> list[StockLevel]:
-        warehouses = await self._warehouses(locations, strict=True)
+        warehouses = await self.refs.warehouses(locations, strict=True)
 
         async def levels(code: str) -> list[StockLevel]:
             rows = await self.client.read_in("product.product", "id", products, STOCK_FIELDS,
@@ -367,21 +352,6 @@ class OdooErp:
             return []
         per_warehouse = await asyncio.gather(*(levels(code) for code in dict.fromkeys(locations)))
         return [level for found in per_warehouse for level in found]
-
-    async def _warehouses(self, codes: Sequence[str], *, strict: bool) -> dict[str, tuple[int, int]]:
-        """Warehouse code → (warehouse id, view location id)."""
-        missing = [code for code in codes if ("warehouse", code) not in self._refs]
-        if missing:
-            rows = await self.client.search_read("stock.warehouse", [("code", "in", missing)],
-                                                 ["code", "view_location_id"], context={"active_test": False})
-            for row in rows:
-                self._refs[("warehouse", row["code"])] = (row["id"], mapping.many2one_id(row["view_location_id"]))
-        found = {code: self._refs[("warehouse", code)] for code in codes if ("warehouse", code) in self._refs}
-        unknown = [code for code in codes if code not in found]
-        if strict and unknown:
-            raise ConnectionFailure(f"no Odoo warehouse with code {', '.join(map(repr, unknown))}",
-                                    hint="stock locations are named by the short name (code) of a stock.warehouse")
-        return found
 
     # --- prices ----------------------------------------------------------------------------------------
 
@@ -414,7 +384,7 @@ class OdooErp:
         groups = sorted({g for row in rows for g in row.get("country_group_ids") or []})
         members = {row["id"]: row.get("country_ids") or [] for row in
                    await self.client.read_in("res.country.group", "id", groups, ["country_ids"])} if groups else {}
-        codes = await self._country_codes(sorted({c for ids in members.values() for c in ids}))
+        codes = await self.refs.country_codes(sorted({c for ids in members.values() for c in ids}))
         return [prices.PriceList(row["id"], row["name"], mapping.many2one_name(row["currency_id"]) or "",
                                  tuple(sorted({codes[c] for g in row.get("country_group_ids") or []
                                                for c in members.get(g, []) if c in codes})))
@@ -456,7 +426,7 @@ class OdooErp:
                                probes: Sequence[prices.Probe]) -> dict[prices.Probe, Decimal]:
         """Odoo 16+: let Odoo price the lines of a throwaway quotation, read them, delete it (3 calls).
         Named, it takes no number from the sale order sequence; chatter and tracking are off."""
-        partner = (await self._company())["partner"]
+        partner = (await self.refs.company())["partner"]
         values: Row = {"name": PROBE_NAME, "partner_id": partner, "pricelist_id": pricelist,
                        "order_line": [(0, 0, {"product_id": p.product, "product_uom_qty": p.quantity}) for p in probes]}
         if date:
@@ -488,7 +458,7 @@ class OdooErp:
     # --- orders ---------------------------------------------------------------------------------------
 
     async def known_skus(self, skus: Sequence[str]) -> set[str]:
-        return set(await self._product_ids(skus, strict=False))
+        return set(await self.refs.product_ids(skus, strict=False))
 
     async def find_sale(self, reference: str) -> ErpSale | None:
         """The order whose ``client_order_ref`` is ``reference`` (the hub stores ``Order.erp_reference`` there)."""
@@ -539,21 +509,22 @@ class OdooErp:
         for row in [known.row, *sorted(known.children, key=lambda r: r["id"])]:
             if mapping.has_address(row) and await self._row_key(row) == wanted:
                 return mapping.key(row["id"])
-        values = mapping.address_values(address, await self._country_id(address.country_code))
-        if not mapping.has_address(known.row):
+        values = mapping.address_values(address, await self.refs.country_id(address.country_code))
+        as_read = values | {"country_id": [values["country_id"], address.country_code]}
+        own = known.row | {k: v for k, v in as_read.items() if k != "name"}
+        if not mapping.has_address(known.row) and await self._row_key(own) == wanted:
+            # The customer's own address, on a contact that has none yet: no child needed.
             await self.client.write("res.partner", [known.row["id"]], {k: v for k, v in values.items() if k != "name"})
-            known.row.update(values | {"name": known.row.get("name"), "country_id": [values["country_id"], ""]})
-            if await self._row_key(known.row) == wanted:
-                return mapping.key(known.row["id"])
+            known.row.update(own)
+            return mapping.key(known.row["id"])
         [child] = await self.client.create("res.partner", [{**values, "parent_id": known.row["id"],
                                                              "type": "delivery"}])
-        known.children.append({"id": child, **values, "parent_id": [known.row["id"], ""],
-                               "country_id": [values["country_id"], ""]})
+        known.children.append({"id": child, **as_read, "parent_id": [known.row["id"], ""]})
         return mapping.key(child)
 
     async def _row_key(self, row: Row) -> tuple[str, ...]:
         country = mapping.many2one_id(row.get("country_id"))
-        codes = await self._country_codes([country] if country else [])
+        codes = await self.refs.country_codes([country] if country else [])
         return mapping.row_address_key(row, codes.get(country or 0))
 
     def _remember(self, row: Row, children: list[Row]) -> None:
@@ -583,16 +554,16 @@ class OdooErp:
 
     async def _sale_values(self, draft: SaleDraft) -> Row:
         order = draft.order
-        products = await self._product_ids([line.sku for line in order.lines], strict=True)
+        products = await self.refs.product_ids([line.sku for line in order.lines], strict=True)
         lines = [mapping.line_values(line, products[line.sku]) for line in order.lines]
-        carrier = await self._carrier(order.carrier) if order.carrier else None
+        carrier = await self.refs.carrier(order.carrier) if order.carrier else None
         if order.shipping_tax_excl or carrier:
-            shipping = carrier[1] if carrier else await self._configured_product(
+            shipping = carrier[1] if carrier else await self.refs.configured_product(
                 self.config.shipping_product, f"carrier {order.carrier!r} is not an Odoo carrier and "
                                               "`shipping_product` is not set")
             lines.append(mapping.shipping_values(order, shipping, carrier[2] if carrier else None))
         if order.discounts_tax_excl:
-            discount = await self._configured_product(
+            discount = await self.refs.configured_product(
                 self.config.discount_product, f"the order has {order.discounts_tax_excl} of discounts and "
                                               "`discount_product` is not set")
             lines.append(mapping.discount_values(order, discount))
@@ -600,7 +571,7 @@ class OdooErp:
             order, partner=self._id(draft.customer_key, "customer"),
             invoice_address=self._id(draft.invoice_address, "address"),
             delivery_address=self._id(draft.delivery_address, "address"), lines=lines,
-            pricelist=await self._order_pricelist(order.currency), warehouse=await self._sale_warehouse(),
+            pricelist=await self.refs.order_pricelist(order.currency), warehouse=await self.refs.sale_warehouse(),
             carrier=carrier[0] if carrier else None)
 
     async def _read_sales(self, ids: Sequence[int]) -> dict[int, ErpSale]:
@@ -712,105 +683,6 @@ class OdooErp:
             except CourroieError as error:
                 results[key] = error
         return results
-
-    # --- reference records --------------------------------------------------------------------------------
-
-    async def _product_ids(self, skus: Sequence[str], *, strict: bool, sellable: bool = True) -> dict[str, int]:
-        """SKU → product.product id (of articles for sale unless ``sellable`` is False, as delivery
-        products often are); answers are kept ``SKU_TTL`` seconds."""
-        now = time.monotonic()
-        cached = {sku: entry for sku in skus if (entry := self._skus.get(f"{sellable}:{sku}"))}
-        found = {sku: entry[0] for sku, entry in cached.items() if now - entry[1] < SKU_TTL}
-        missing = sorted(set(skus) - set(found))
-        if missing:
-            rows = await self.client.read_in("product.product", "default_code", missing, ["default_code"],
-                                             domain=[("sale_ok", "=", True)] if sellable else [])
-            for row in sorted(rows, key=lambda r: r["id"], reverse=True):   # the oldest article wins
-                found[row["default_code"]] = row["id"]
-                self._skus[f"{sellable}:{row['default_code']}"] = (row["id"], now)
-        unknown = sorted(set(skus) - set(found))
-        if strict and unknown:
-            raise DataError(f"unknown in Odoo (or not for sale): {', '.join(unknown)}", details={"skus": unknown})
-        return {sku: found[sku] for sku in skus if sku in found}
-
-    async def _configured_product(self, sku: str | None, missing: str) -> int:
-        if not sku:
-            raise DataError(missing)
-        return (await self._product_ids([sku], strict=True, sellable=False))[sku]
-
-    async def _carrier(self, shop_name: str) -> tuple[int, int, str] | None:
-        """The Odoo carrier of a shop carrier name: (id, delivery product id, name), or None."""
-        name = self.config.carriers.get(shop_name, shop_name).strip()
-        if ("carrier", name) not in self._refs:
-            rows = await self.client.search_read("delivery.carrier", [("name", "=ilike", mapping.escape_like(name))],
-                                                 ["name", "product_id"], limit=1)
-            self._refs[("carrier", name)] = (rows[0]["id"], mapping.many2one_id(rows[0]["product_id"]),
-                                             rows[0]["name"]) if rows else None
-        found: tuple[int, int, str] | None = self._refs[("carrier", name)]
-        return found
-
-    async def _pricelists(self, names: Sequence[str], *, strict: bool) -> dict[str, int]:
-        missing = [name for name in names if ("pricelist", name) not in self._refs]
-        if missing:
-            for row in await self.client.search_read("product.pricelist", [("name", "in", missing)], ["name"]):
-                self._refs.setdefault(("pricelist", row["name"]), row["id"])
-        found = {name: self._refs[("pricelist", name)] for name in names if ("pricelist", name) in self._refs}
-        if strict and len(found) < len(set(names)):
-            raise ConnectionFailure(f"no Odoo price list named {', '.join(sorted(set(names) - set(found)))}",
-                                    hint="fix `order_price_lists`")
-        return found
-
-    async def _order_pricelist(self, currency: str) -> int | None:
-        """The price list of orders in ``currency``: the configured one; else, for a currency other
-        than the company's, the first price list in it (Odoo takes an order's currency from it)."""
-        if currency in self.config.order_price_lists:
-            name = self.config.order_price_lists[currency]
-            return (await self._pricelists([name], strict=True))[name]
-        if currency == (await self._company())["currency"]:
-            return None
-        if ("currency pricelist", currency) not in self._refs:
-            rows = await self.client.search_read("product.pricelist", [("currency_id.name", "=", currency)], ["name"],
-                                                 limit=1)
-            self._refs[("currency pricelist", currency)] = rows[0]["id"] if rows else None
-        found: int | None = self._refs[("currency pricelist", currency)]
-        if found is None:
-            raise DataError(f"no Odoo price list in {currency}: an order in {currency} cannot be created",
-                            details={"currency": currency})
-        return found
-
-    async def _company(self) -> dict[str, Any]:
-        """The user's company: its currency code and its own contact."""
-        if ("company", "") not in self._refs:
-            rows = await self.client.search_read("res.company", [], ["currency_id", "partner_id"], limit=1)
-            if not rows:
-                raise ConnectionFailure("the Odoo user sees no company", hint="check the user's allowed companies")
-            self._refs[("company", "")] = {"currency": mapping.many2one_name(rows[0]["currency_id"]) or "",
-                                           "partner": mapping.many2one_id(rows[0]["partner_id"])}
-        company: dict[str, Any] = self._refs[("company", "")]
-        return company
-
-    async def _sale_warehouse(self) -> int | None:
-        code = self.config.sale_warehouse
-        return (await self._warehouses([code], strict=True))[code][0] if code else None
-
-    async def _country_id(self, code: str) -> int:
-        code = code.strip().upper()
-        if ("country", code) not in self._refs:
-            rows = await self.client.search_read("res.country", [("code", "=", code)], ["code"], limit=1)
-            if not rows:
-                raise DataError(f"no country with code {code!r} in Odoo", details={"country": code})
-            self._refs[("country", code)] = rows[0]["id"]
-            self._refs[("country code", str(rows[0]["id"]))] = code
-        country: int = self._refs[("country", code)]
-        return country
-
-    async def _country_codes(self, ids: Sequence[int]) -> dict[int, str]:
-        missing = [i for i in ids if ("country code", str(i)) not in self._refs]
-        if missing:
-            for row in await self.client.read_in("res.country", "id", missing, ["code"]):
-                self._refs[("country code", str(row["id"]))] = row["code"]
-                self._refs[("country", row["code"])] = row["id"]
-        return {i: self._refs[("country code", str(i))] for i in ids if ("country code", str(i)) in self._refs}
 
     @staticmethod
     def _id(key: str, what: str) -> int:

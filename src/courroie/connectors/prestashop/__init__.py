@@ -254,7 +254,7 @@ class PrestaShopShop:
 
     async def _update_price_impacts(self, ids: ShopProductIds, product: Product) -> None:
         """A new base price moves the impact of every combination priced on its own (impact = own
-        price − base); the others keep impact 0. Only the impacts that differ are written."""
+        price - base); the others keep impact 0. Only the impacts that differ are written."""
         rows = await self._client.read("combinations", display="[id,id_product,reference,price,minimal_quantity]",
                                        filters={"id_product": filter_values([ids.product_id])})
         by_reference = {as_text(row.get("reference")): row for row in rows}
@@ -332,8 +332,10 @@ class PrestaShopShop:
         if bare:
             raise DataError(f"product {product.sku} has combinations but variants {', '.join(bare)} have no "
                             "attributes to tell them apart")
+        _mapped(mapping.check_variants, product)     # before any attribute is created for it
         value_ids = await self._option_value_ids({pair for v in product.variants for pair in v.attributes.items()})
-        return [mapping.combination_spec(product, variant, [value_ids[pair] for pair in variant.attributes.items()])
+        return [_mapped(mapping.combination_spec, product, variant,
+                        [value_ids[pair] for pair in variant.attributes.items()])
                 for variant in product.variants]
 
     async def _create_combinations(self, product_id: str, specs: Sequence[CombinationSpec], *,

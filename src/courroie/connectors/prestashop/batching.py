@@ -57,7 +57,7 @@ class Coalescer(Generic[I, R]):
             results: Sequence[R | BaseException] = await self._send([item for item, _ in batch])
             if len(results) != len(batch):
                 raise RuntimeError(f"a batch of {len(batch)} got {len(results)} results")
-        except BaseException as exc:  # noqa: BLE001 — handed to every caller of the batch
+        except BaseException as exc:  # handed to every caller of the batch, cancellation included
             results = [exc] * len(batch)
         finally:
             self._slots.release()

@@ -27,6 +27,7 @@ import logging
 import re
 from collections import defaultdict
 from pathlib import PurePosixPath
+from typing import Any
 
 from lxml import etree
 
@@ -92,7 +93,7 @@ class ProductFiles:
                 await self._client.update("products", product_id, mapping.cover_element(product_id, image_id))
         return image_id
 
-    async def _post_image(self, product_id: str, filename: str, content: bytes, kind: str) -> dict:
+    async def _post_image(self, product_id: str, filename: str, content: bytes, kind: str) -> dict[str, Any]:
         try:
             root = await self._client.upload(f"images/products/{product_id}", "image", filename, content, kind)
         except DataError as exc:
@@ -140,8 +141,8 @@ class ProductFiles:
               "document_max_bytes: PHP's upload_max_filesize and PS_ATTACHMENT_MAXIMUM_SIZE on the shop")
         titles = mapped(self._titles, document)
         file_name = safe_file_name(document.filename)
-        mime = validation.check(document.content_type or "application/octet-stream", validation.Rule("isCleanHtml", 128),
-                                f"content type of {document.filename}")
+        mime = mapped(validation.check, document.content_type or "application/octet-stream",
+                      validation.Rule("isCleanHtml", 128), f"content type of {document.filename}")
         fallback = self._short(titles[self._config.languages[self._config.fallback_language]])
         root = await self._client.upload("attachments/file", "file", file_name, content, mime, {"name": fallback})
         record = root.find("attachment")

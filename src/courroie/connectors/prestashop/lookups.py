@@ -11,7 +11,7 @@ from courroie.connectors.prestashop import mapping, validation
 from courroie.connectors.prestashop.batching import Registry
 from courroie.connectors.prestashop.client import PrestaShopClient
 from courroie.connectors.prestashop.config import PrestaShopConfig
-from courroie.connectors.prestashop.mapping import FeatureText, Row, as_text, fold
+from courroie.connectors.prestashop.mapping import FeatureText, Row, as_text, fold, mapped
 from courroie.errors import DataError
 from courroie.model import Feature, Product
 
@@ -48,12 +48,12 @@ class CatalogLookups:
     async def manufacturer_id(self, name: str | None) -> str:
         if not name:
             return "0"
-        mapping.manufacturer_element(name)          # refuse a name PrestaShop would, before creating anything
+        mapped(mapping.manufacturer_element, name)  # refuse a name PrestaShop would, before creating anything
         return (await self.manufacturers.ensure({fold(name): name}))[fold(name)]
 
     async def feature_pairs(self, product: Product) -> tuple[tuple[str, str], ...]:
         """(id_feature, id_feature_value) of each feature of the product, creating what the shop lacks."""
-        texts = [self._texts(feature, product.sku) for feature in product.features]
+        texts = [mapped(self._texts, feature, product.sku) for feature in product.features]
         feature_ids = await self.features.ensure({name.key: name for name, _ in texts})
         wanted = {(feature_ids[name.key], value.key): value for name, value in texts}
         value_ids = await self.values.ensure(wanted)

@@ -259,6 +259,8 @@ class ProductRefs:
     pack: tuple[PackItem, ...] = ()
 
 
+NO_REFS = ProductRefs()
+
 # The fields of PRODUCT_FIELDS this module writes into the product document itself ("variants" are
 # combinations, written by the connector; files have their own calls).
 DOCUMENT_FIELDS = frozenset({
@@ -287,7 +289,7 @@ class _Product:
 
 def product_element(product: Product, category_ids: Sequence[str], config: PrestaShopConfig,
                     product_id: str | None = None, *, fields: Iterable[str] = DOCUMENT_FIELDS,
-                    refs: ProductRefs = ProductRefs()) -> etree._Element | None:
+                    refs: ProductRefs = NO_REFS) -> etree._Element | None:
     """A product to POST (``product_id`` None: every field) or to PATCH: only ``fields``, the ones
     the ERP owns in this shop. None when an update has nothing to write in the product itself.
 
@@ -440,7 +442,8 @@ def cover_element(product_id: str, image_id: str) -> etree._Element:
 
 def attachments_element(product_id: str, attachment_ids: Iterable[str]) -> etree._Element:
     """Product::setWsAttachments replaces the product's whole attachment list with this one."""
-    return xml_record("product", [xml_field("id", product_id), _associations("attachments", "attachment", attachment_ids)])
+    return xml_record("product", [xml_field("id", product_id),
+                                  _associations("attachments", "attachment", attachment_ids)])
 
 
 # --- manufacturers and features -------------------------------------------------------------
@@ -527,9 +530,18 @@ class CombinationSpec:
                 and sorted(association(row, "product_option_values")) == sorted(self.option_value_ids))
 
 
+def check_variants(product: Product) -> None:
+    """What PrestaShop refuses in combinations and attributes: references (isReference, 64), EAN-13,
+    attribute group names (isGenericName, 128; public name 64) and value names (isGenericName, 128)."""
+    for variant in product.variants:
+        validation.check(variant.sku, validation.REFERENCE, f"reference {variant.sku!r}")
+        validation.check(variant.ean13 or "", validation.EAN13, f"EAN-13 of {variant.sku}")
+        for group, value in variant.attributes.items():
+            validation.check(group, validation.ATTRIBUTE_GROUP, f"attribute {group!r} of {variant.sku}")
+            validation.check(value, validation.ATTRIBUTE_VALUE, f"value {value!r} of {variant.sku}")
+
+
 def combination_spec(product: Product, variant: Variant, option_value_ids: Sequence[str]) -> CombinationSpec:
-    validation.check(variant.sku, validation.REFERENCE, f"reference {variant.sku!r}")
-    validation.check(variant.ean13 or "", validation.EAN13, f"EAN-13 of {variant.sku}")
     return CombinationSpec(variant.sku, variant.ean13 or "", price_impact(product, variant),
                            weight_impact(product, variant), tuple(option_value_ids))
 
@@ -547,7 +559,8 @@ def combination_price_element(row: Row, impact: Decimal) -> etree._Element:
     """Only a combination's price impact; id_product and minimal_quantity (required fields) as they are."""
     return xml_record("combination", [
         xml_field("id", as_text(row.get("id"))), xml_field("id_product", as_text(row.get("id_product"))),
-        xml_field("minimal_quantity", as_text(row.get("minimal_quantity")) or "1"), xml_field("price", price_text(impact))])
+        xml_field("minimal_quantity", as_text(row.get("minimal_quantity")) or "1"),
+        xml_field("price", price_text(impact))])
 
 
 # --- stock ----------------------------------------------------------------------------------

@@ -27,18 +27,18 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from courroie.connectors.prestashop import validation
+from courroie.connectors.prestashop.config import PrestaShopConfig
 from courroie.connectors.prestashop.mapping import (
-    xml_field,
-    xml_languages,
-    xml_record,
     Row,
     as_decimal,
     as_int,
     as_text,
     price_text,
     translated,
+    xml_field,
+    xml_languages,
+    xml_record,
 )
-from courroie.connectors.prestashop.config import PrestaShopConfig
 from courroie.model import PriceRule, Promotion, Reduction
 
 NO_LIMIT = "0000-00-00 00:00:00"           # specific_price from/to: unlimited
@@ -54,7 +54,7 @@ def shop_time(moment: datetime, zone: ZoneInfo) -> str:
 
 def shop_until(moment: datetime, zone: ZoneInfo) -> str:
     """An exclusive end as PrestaShop's inclusive ``to`` (``now <= to``): one second earlier. In UTC,
-    because Python subtracts wall-clock time within a zone (03:00 − 1 s would be a 02:59:59 that does
+    because Python subtracts wall-clock time within a zone (03:00 minus 1 s would be a 02:59:59 that does
     not exist on the day clocks go forward)."""
     return shop_time(moment.astimezone(UTC) - timedelta(seconds=1), zone)
 
@@ -84,7 +84,8 @@ class SpecificPrice:
             xml_field("id_group", self.group_id), xml_field("id_customer", 0), xml_field("id_specific_price_rule", 0),
             xml_field("price", price_text(self.price)), xml_field("from_quantity", self.from_quantity),
             xml_field("reduction", price_text(self.reduction)), xml_field("reduction_tax", 0),
-            xml_field("reduction_type", self.reduction_type), xml_field("from", self.starts), xml_field("to", self.ends)])
+            xml_field("reduction_type", self.reduction_type), xml_field("from", self.starts),
+            xml_field("to", self.ends)])
 
     @property
     def signature(self) -> tuple[str, ...]:
@@ -179,7 +180,8 @@ def cart_rule_element(promotion: Promotion, product_id: str | None, currency_id:
     return xml_record("cart_rule", [
         xml_field("id_customer", 0), xml_field("date_from", starts), xml_field("date_to", ends),
         xml_field("description", f"courroie promotion {promotion.key}"), xml_field("quantity", COUPON_USES),
-        xml_field("quantity_per_user", COUPON_USES), xml_field("priority", 1), xml_field("partial_use", 0), xml_field("code", code),
+        xml_field("quantity_per_user", COUPON_USES), xml_field("priority", 1), xml_field("partial_use", 0),
+        xml_field("code", code),
         xml_field("minimum_amount", price_text(promotion.minimum_amount)), xml_field("minimum_amount_tax", 0),
         xml_field("minimum_amount_currency", currency_id), xml_field("minimum_amount_shipping", 0),
         *(xml_field(name, 0) for name in ("country_restriction", "carrier_restriction", "group_restriction",

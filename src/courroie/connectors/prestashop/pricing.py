@@ -209,7 +209,7 @@ class PriceWriter:
                 found[signature].append(as_text(row.get("id")))
         return found
 
-    async def _delete(self, ids: list[str]) -> list[None | BaseException]:
+    async def _delete(self, ids: list[str]) -> list[BaseException | None]:
         """One ``DELETE ?id=[…]``; ids already gone are done (a 404 names them and deletes nothing,
         so the rest is sent again)."""
         remaining = sorted(set(ids), key=int)

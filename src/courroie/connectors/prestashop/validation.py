@@ -149,6 +149,8 @@ CATEGORY_NAME = Rule("isCatalogName", 128, i18n=True)
 REFERENCE = Rule("isReference", 64)
 EAN13 = Rule("isEan13", 13)
 MANUFACTURER_NAME = Rule("isCatalogName", 64)
+ATTRIBUTE_GROUP = Rule("isGenericName", 64)      # its public_name holds 64 of the name's 128
+ATTRIBUTE_VALUE = Rule("isGenericName", 128)
 FEATURE_NAME = Rule("isGenericName", 128, i18n=True)
 FEATURE_VALUE = Rule("isGenericName", 255, i18n=True)
 ATTACHMENT_NAME = Rule("isGenericName", 32, i18n=True)

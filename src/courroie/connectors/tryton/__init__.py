@@ -78,8 +78,8 @@ CATEGORY_FIELDS = ["name", "parent"]
 TEMPLATE_FIELDS = ["code", "name", "list_price", "categories", "weight", "weight_uom.factor",
                    "length", "length_uom.factor", "width", "width_uom.factor", "height", "height_uom.factor",
                    "account_category.name", "active"]
-IMAGE_FIELDS = ["template", "product", "sequence", "description", "image"]
-DOCUMENT_FIELDS = ["resource", "name", "description", "data"]
+IMAGE_FIELDS = ["template", "product", "sequence", "description", "image", "create_date", "write_date"]
+DOCUMENT_FIELDS = ["resource", "name", "description", "data", "create_date", "write_date"]
 COMPONENT_FIELDS = ["parent_template", "parent_product", "sequence", "product.code", "quantity", "unit.factor",
                     "product.default_uom.factor"]
 PRICE_LIST_FIELDS = ["name", "price", "tax_included", "company.currency.code", "company.timezone"]
@@ -117,6 +117,8 @@ class TrytonErp:
         self._currency: str | None = None
         self._timezone: ZoneInfo | None = None
         self._present: frozenset[tuple[str, str]] | None = None
+        # Hashes of pictures and documents by their last write: a file nobody rewrote is read once.
+        self._file_memo: files.Memo = {}
 
     @property
     def stats(self) -> RpcStats:
@@ -346,7 +348,7 @@ class TrytonErp:
                                          context=self._language(language)) for language in others))
         captions = {main: {row["id"]: row for row in rows}} | {
             language: {row["id"]: row for row in part} for language, part in zip(others, translated, strict=True)}
-        facts = await self._hash(*IMAGES, {row["id"]: row.get("image") or 0 for row in rows}, {})
+        facts = await self._hash(*IMAGES, rows, {})
         return rows, captions, facts
 
     async def _documents(self, templates: Sequence[int]) -> tuple[list[Row], dict[int, mapping.FileFacts]]:
@@ -356,13 +358,15 @@ class TrytonErp:
             context=files.size_context("ir.attachment", "data"))
         wanted = set(templates)
         rows = [row for row in rows if mapping.resource_id(row.get("resource"), "product.template") in wanted]
-        facts = await self._hash("ir.attachment", "data", {row["id"]: row.get("data") or 0 for row in rows},
-                                 {row["id"]: row.get("name") or "" for row in rows})
+        facts = await self._hash("ir.attachment", "data", rows, {row["id"]: row.get("name") or "" for row in rows})
         return rows, facts
 
-    async def _hash(self, model: str, field: str, sizes: Mapping[int, int],
+    async def _hash(self, model: str, field: str, rows: Sequence[Row],
                     names: Mapping[int, str]) -> dict[int, mapping.FileFacts]:
-        return await files.hash_files(self.client, model, field, sizes, names,
+        """Facts of the files of ``rows`` (read with their ``field`` as a size)."""
+        sizes = {row["id"]: row.get(field) or 0 for row in rows}
+        stamps = {row["id"]: files.stamp(row, sizes[row["id"]]) for row in rows}
+        return await files.hash_files(self.client, model, field, sizes, names, stamps=stamps, memo=self._file_memo,
                                       batch_bytes=self.config.file_batch_bytes, max_records=self.config.page_size)
 
     async def read_file(self, key: str) -> bytes:

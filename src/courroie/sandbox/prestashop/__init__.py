@@ -12,9 +12,16 @@ Besides `/api`: `POST /storefront/orders` (a customer's order through cart + val
 `/_sandbox/...` (faults, outages, latency, shops, keys, counters; local use, no authentication).
 
 Layout: `webservice` (routing, auth, shop context) → `backend` (generic read/write pipeline) with
-per-resource hooks in `catalog` and `orders`; `render` / `xmlinput` (documents), `query` (filters,
-sort, limit), `resources` + `_schema_data` (field definitions distilled from the captures),
-`pricing` (specific prices, taxes), `storage` (memory + SQLite), `latency`, `faults`, `seed`.
+per-resource hooks in `catalog`, `orders` and `attachments`; `images` (`/api/images/…`),
+`render` / `xmlinput` (documents), `query` (filters, sort, limit), `resources` + `_schema_data`
+(field definitions distilled from the captures), `pricing` (specific prices, taxes), `storage`
+(memory + SQLite), `latency`, `faults`, `seed`.
+
+Behaviour that no capture shows is taken from PrestaShop 8.1's source and says so where it is
+implemented: unknown associations refused after the record is saved (code 86), packs
+(`type`, `product_bundle` and its `product_attribute_id` quirk), `id_default_image` as cover setter,
+attachments and their file endpoint, batch `DELETE ?id=[…]`, catalog price rules applied only to
+products saved later, image rows left by refused uploads, PHP's 2 MiB upload limit.
 """
 
 from .app import PrestaShopSandbox, SandboxControl, create_app

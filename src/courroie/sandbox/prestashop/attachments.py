@@ -26,7 +26,7 @@ from .render import Entity
 from .resources import REGISTRY
 from .storage import Record
 
-PS_ATTACHMENT_MAXIMUM_SIZE = 8 * 1024 * 1024  # MB in the configuration, × 1024 × 1024 in the check
+PS_ATTACHMENT_MAXIMUM_SIZE = 8 * 1024 * 1024  # in MB in the configuration, times 1024 * 1024 in the check
 BLOB_OFFSET = -1  # attachment blobs live at negative ids (images use theirs)
 
 
@@ -40,12 +40,9 @@ def store_upload(b: Backend, ctx: Ctx, files: list[Upload]) -> int | None:
     if upload is None:
         return None
     if len(upload.data) > PS_ATTACHMENT_MAXIMUM_SIZE:
-        limit = PS_ATTACHMENT_MAXIMUM_SIZE // 1024
-        size = f"{len(upload.data) / 1024:.2f}"
-        raise WebserviceError(
-            400,
-            [(0, f"The file is too large. Maximum size allowed is: {limit} kB. The file you are trying to upload is {size} kB.")],
-        )
+        limit, size = PS_ATTACHMENT_MAXIMUM_SIZE // 1024, f"{len(upload.data) / 1024:.2f}"
+        message = f"The file is too large. Maximum size allowed is: {limit} kB. The file you are trying to upload is"
+        raise WebserviceError(400, [(0, f"{message} {size} kB.")])
     name = next((f.data.decode("utf-8", "replace") for f in files if f.field == "name"), "")
     default = str(b.settings.default_language)
     record: dict[str, Any] = {

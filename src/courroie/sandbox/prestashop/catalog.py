@@ -287,7 +287,8 @@ def _apply_bundle(b: Backend, op: WriteOp) -> None:
     if items is None:
         return
     if op.new.get("is_virtual") == "1":
-        op.ctx.after_commit.append(WebserviceError(500, [(85, "Error occurred while setting the product_bundle value")]))
+        refused = WebserviceError(500, [(85, "Error occurred while setting the product_bundle value")])
+        op.ctx.after_commit.append(refused)
         return
     stored = []
     for item in items:
@@ -296,7 +297,8 @@ def _apply_bundle(b: Backend, op: WriteOp) -> None:
             continue
         attribute = (item.get("product_attribute_id") or "").strip()
         if not attribute.isdigit() or attribute == "0":
-            default = next((c for c in b.find("combinations", id_product=component) if c.get("default_on") == "1"), None)
+            combinations = b.find("combinations", id_product=component)
+            default = next((c for c in combinations if c.get("default_on") == "1"), None)
             attribute = default["id"] if default else "0"
         quantity = (item.get("quantity") or "").strip()
         stored.append({"id": str(component), "id_product_attribute": attribute,

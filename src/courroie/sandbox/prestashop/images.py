@@ -128,7 +128,8 @@ def upload(b: Backend, ctx: Ctx, product_id: int, files: list[Upload]) -> bytes:
     declared = image_file.content_type.split(";")[0].strip().lower()
     if declared not in IMAGE_MIMES or not image_file.filename.lower().endswith(IMAGE_EXTENSIONS):
         formats = ", ".join(IMAGE_EXTENSIONS)
-        raise WebserviceError(400, [(76, f"Image upload error : Image format not recognized, allowed formats are: {formats}")])
+        message = f"Image upload error : Image format not recognized, allowed formats are: {formats}"
+        raise WebserviceError(400, [(76, message)])
     if b.get("products", product_id) is None:
         raise WebserviceError(400, [(76, f"Product {product_id} does not exist")])
     existing = product_images(b, product_id)
