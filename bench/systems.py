@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from courroie.config import load_config
-from courroie.sandbox.config import SandboxShop, write_sandbox_config
+from courroie.sandbox.config import SandboxShop, add_customer_group, write_sandbox_config
 from courroie.engine.hub import Hub
 from courroie.sandbox.tryton import TrytonServer, ensure_template
 from courroie.sandbox.tryton.catalog import build_catalog
@@ -109,5 +109,6 @@ def systems(products: int, shops: int, *, concurrency: int = 4, latency_ms: floa
         os.environ["TRYTON_PASSWORD"] = erp.password
         config = write_sandbox_config(
             root / "courroie.yaml", store=root / "hub.db", erp_url=erp.url, database="bench", concurrency=concurrency,
-            shops={name: SandboxShop(shop.url, f"BENCH_{name.upper()}_KEY", ("TLS", "BDX")) for name, shop in urls.items()})
+            shops={name: SandboxShop(shop.url, f"BENCH_{name.upper()}_KEY", ("TLS", "BDX"),
+                                     add_customer_group(shop.url, shop.key)) for name, shop in urls.items()})
         yield Systems(config, urls, erp)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from courroie.connectors.protocols import ShopProductIds
 from courroie.engine.runs import FlowRun, flow_run
@@ -122,13 +123,17 @@ async def push_base_prices(run: FlowRun, shop: str, products: list[Product], bas
                 bindings.save(product.sku, binding.external_id, fingerprint(state), {"sent": state})
             run.count("unchanged")
             return
-        priced = product.model_copy(update={"price": product.price.model_copy(update={"amount": base[product.sku]})})
+        priced = product.model_copy(update={"price": product.price.model_copy(
+            update={"amount": Decimal(base[product.sku])})})
 
         async def write(_binding: Binding | None = None) -> str:
             await connector.update_product(product_ids(binding), priced, [], fields=frozenset({"price"}))
             return binding.external_id
 
-        old = (previous.sent or {}).get("sent", {}).get("price") if previous else created_with(binding).get("price")
+        # A product the catalog flow created carries the price it was created with: this is an update.
+        previous = previous or Binding(product.sku, binding.external_id, None, {"sent": created_with(binding)},
+                                       binding.updated_at)
+        old = ((previous.sent or {}).get("sent") or {}).get("price")
         await write_record(run, bindings, previous, product.sku, product.sku, state, create=write, update=write,
                            plan={"changes": {"price": (old, state["price"])}})
 
@@ -167,11 +172,12 @@ async def push_promotions(run: FlowRun, shop: str, promotions: list[Promotion]) 
     connector = run.hub.shops[shop]
     bindings = run.hub.bindings(shop, "promotion")
     known = bindings.all()
-    products = run.hub.bindings(shop, "product").all()
+    placed = {sku: b.external_id.split("/")[0] for sku, b in run.hub.bindings(shop, "variant").all().items()
+              if b.external_id}
     categories = run.hub.bindings(shop, "category").all()
 
     async def push(promotion: Promotion) -> None:
-        product_ids_ = [products[s].external_id for s in promotion.skus if s in products and products[s].external_id]
+        product_ids_ = sorted({placed[sku] for sku in promotion.skus if sku in placed})
         category_ids = [categories[k].external_id for k in promotion.category_keys
                         if k in categories and categories[k].external_id]
 

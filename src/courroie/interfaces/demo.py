@@ -25,7 +25,7 @@ from courroie.config import load_config
 from courroie.engine.hub import Hub
 from courroie.interfaces.operations import run_flow, status_report
 from courroie.interfaces.present import RichProgress, print_runs
-from courroie.sandbox.config import SandboxShop, write_sandbox_config
+from courroie.sandbox.config import SandboxShop, add_customer_group, write_sandbox_config
 from courroie.sandbox.prestashop import SandboxURL, run_in_thread
 from courroie.sandbox.tryton import TrytonServer, ensure_template
 from courroie.sandbox.tryton.rpc import Rpc
@@ -119,7 +119,9 @@ def _write_config(workdir: Path, erp: TrytonServer, shops: dict[str, SandboxURL]
     (workdir / "hub.db").unlink(missing_ok=True)
     return write_sandbox_config(
         workdir / "courroie.yaml", store=workdir / "hub.db", erp_url=erp.url, database=DATABASE,
-        shops={name: SandboxShop(url, _variable(name), tuple(SHOPS[name])) for name, url in shops.items()})
+        shops={name: SandboxShop(url, _variable(name), tuple(SHOPS[name]),
+                                 add_customer_group(url, os.environ[_variable(name)]))
+               for name, url in shops.items()})
 
 
 def _rpc(erp: TrytonServer) -> Rpc:

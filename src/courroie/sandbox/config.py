@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 ERP = """\
 store: sqlite:///{store}
 concurrency: {concurrency}
@@ -29,7 +31,9 @@ SHOP = """\
     key: ${{{variable}}}
     timeout: {timeout}
     tax_rules_groups: {{"TVA 20 %": 1, "TVA 10 %": 2, "TVA 5,5 %": 3}}   # ERP tax → PrestaShop tax rules group
+    customer_groups: {{"Tarif pro": {b2b_group}}}   # ERP price list → PrestaShop customer group
     stock: {{locations: {locations}}}
+    prices: {{lists: ["Tarif pro"]}}
 """
 
 
@@ -38,6 +42,18 @@ class SandboxShop:
     url: str
     key_variable: str          # the environment variable holding its webservice key
     locations: tuple[str, ...]
+    b2b_group: str = "3"       # the shop's group for professionals (see ``add_customer_group``)
+
+
+def add_customer_group(url: str, key: str, name: str = "Professionnels") -> str:
+    """Create a customer group in a shop, as a merchant does for B2B customers; returns its id."""
+    body = ("<prestashop><group><reduction>0</reduction><price_display_method>1</price_display_method>"
+            f"<show_prices>1</show_prices><name><language id=\"1\">{name}</language>"
+            f"<language id=\"2\">{name}</language></name></group></prestashop>")
+    response = httpx.post(f"{url}/api/groups", content=body, auth=(key, ""), params={"output_format": "JSON"},
+                          headers={"Content-Type": "text/xml"}, timeout=30)
+    response.raise_for_status()
+    return str(response.json()["group"]["id"])
 
 
 def write_sandbox_config(path: Path, *, store: Path, erp_url: str, database: str, shops: dict[str, SandboxShop],
@@ -45,6 +61,7 @@ def write_sandbox_config(path: Path, *, store: Path, erp_url: str, database: str
     text = "# Written for local sandboxes: a real Tryton and PrestaShop webservice sandboxes.\n" + ERP.format(
         store=store, concurrency=concurrency, erp_url=erp_url.rstrip("/"), database=database)
     text += "".join(SHOP.format(name=name, url=shop.url, variable=shop.key_variable, timeout=shop_timeout,
-                                locations=json.dumps(list(shop.locations))) for name, shop in shops.items())
+                                locations=json.dumps(list(shop.locations)), b2b_group=shop.b2b_group)
+                    for name, shop in shops.items())
     path.write_text(text, encoding="utf-8")
     return path

@@ -263,3 +263,33 @@ def test_a_selection_shops_cannot_name_is_resolved_to_skus():
     assert not mapping.promotion_needs_skus(promotion(), TREE)
     [campaign] = mapping.promotions_from_row(promotion(categories=[99]), CONTEXT, skus=["A", "B"])
     assert (campaign.skus, campaign.category_keys) == (("A", "B"), ())
+
+
+def test_a_file_is_read_again_only_when_rewritten():
+    import asyncio
+
+    contents = {1: JPEG, 2: PDF}
+
+    class Client:                       # the one call hash_files makes
+        def __init__(self) -> None:
+            self.reads: list[list[int]] = []
+
+        async def search_read(self, model, domain, fields):
+            [(_, _, ids)] = domain
+            self.reads.append(ids)
+            return [{"id": i, fields[0]: contents[i]} for i in ids]
+
+    client, memo = Client(), {}
+
+    def hashed(stamps: dict, sizes: dict) -> dict:
+        return asyncio.run(files.hash_files(client, "product.image", "image", sizes, {}, stamps=stamps, memo=memo,
+                                            batch_bytes=10**6, max_records=10))
+
+    sizes = {1: len(JPEG), 2: len(PDF), 3: 0}
+    first = hashed({1: ("t1", 9), 2: ("t1", 15)}, sizes)
+    assert set(first) == {1, 2} and client.reads == [[1, 2]]          # an empty file has nothing to hash
+    assert hashed({1: ("t1", 9), 2: ("t1", 15)}, sizes) == first and client.reads == [[1, 2]]
+    contents[1] = JPEG + b"retouched"
+    changed = hashed({1: ("t2", 18), 2: ("t1", 15)}, sizes)
+    assert client.reads[-1] == [1] and changed[1].sha256 == hashlib.sha256(contents[1]).hexdigest()
+    assert files.stamp({"write_date": None, "create_date": "c"}, 4) == ("c", 4)

@@ -244,11 +244,18 @@ async def test_pictures_are_hashed_from_bytes_read_apart_and_absent_modules_are_
         return [{"id": 3, "image": {"__class__": "bytes", "base64": base64.b64encode(JPEG).decode()}}]
 
     fake_tryton.on("model.product.image.search_read", images)
-    [product] = await erp_for().read_products()
+    erp = erp_for()
+    [product] = await erp.read_products()
     [image] = product.images
     assert (image.key, image.content_hash, image.name) == (
         "image/3", hashlib.sha256(JPEG).hexdigest(), {"en": "Motor", "fr": "Moteur"})
     assert not [m for m in fake_tryton.methods() if "product.component" in m]       # product_kit not activated
+
+    [again] = await erp.read_products()                      # nobody rewrote the picture: its bytes are not read
+    assert again.images == product.images
+    byte_reads = [c for c in fake_tryton.calls if c.method == "model.product.image.search_read"
+                  and c.params[0] == [["id", "in", [3]]]]
+    assert len(byte_reads) == 1
 
 
 async def test_without_sale_price_list_prices_cannot_be_read(erp_for, fake_tryton):

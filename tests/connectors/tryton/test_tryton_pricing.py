@@ -83,8 +83,14 @@ def rules_for(lines: list[Line], product: int) -> list[PriceRule]:
     quantities = pricing.tiers(conditions)
     answers: dict[tuple[int, int], dict[int, Decimal | None]] = {}
     for ask in pricing.asks(conditions, days):
-        answers[(ask.segment, ask.quantity)] = dict(BASE) if ask.at_base else {
-            p: tryton_price(lines, p, ask.quantity, days[ask.segment].day) for p in PRODUCTS if matches(ask.domain, p)}
+        day = days[ask.segment].day
+        if ask.local:          # Tryton for the products of earlier lines, the first plain line for the others
+            answers[(ask.segment, ask.quantity)] = {
+                p: tryton_price(lines, p, ask.quantity, day) if ask.tryton and matches(ask.tryton, p)
+                else pricing.local_price(ask.line, BASE[p]) for p in PRODUCTS}
+        else:
+            answers[(ask.segment, ask.quantity)] = {
+                p: tryton_price(lines, p, ask.quantity, day) for p in PRODUCTS if matches(ask.domain, p)}
     grid = pricing.price_grid(product, answers, days, quantities)
     return pricing.product_rules(f"P{product}", BASE[product], grid, days, quantities, INFO)
 
@@ -121,9 +127,9 @@ def assert_shop_shows_tryton_prices(lines: list[Line]) -> None:
                     assert shop_price(rules, BASE[product], quantity, noon) == expected, (product, day, quantity, rules)
 
 
-def line(factor: str, **conditions) -> Line:
-    """A line of formula ``unit_price * factor`` (``unit_price`` alone for 1, as the connector sees it)."""
-    return Line(pricing.ListLine(**conditions, identity=Decimal(factor) == 1), Decimal(factor))
+def line(factor: str, plain: bool = True, **conditions) -> Line:
+    """A line of formula ``unit_price * factor``; not ``plain``: one the connector leaves to Tryton."""
+    return Line(pricing.ListLine(**conditions, formula=f"unit_price * {factor}" if plain else None), Decimal(factor))
 
 
 # --- the seeded lists, by hand ---------------------------------------------------------------------
@@ -188,30 +194,34 @@ def test_tiers_are_the_first_whole_quantities_lines_match():
     assert pricing.tiers(lines) == [1, 3, 10]
 
 
-def test_lines_of_formula_unit_price_are_recognised():
-    row = {"product": None, "category": 5, "quantity": None, "start_date": None, "end_date": None}
-    assert pricing.list_line(row | {"formula": " unit_price "}, plain_list=True).identity
-    assert pricing.list_line(row | {"formula": "unit_price * 1"}, plain_list=True).identity
-    assert not pricing.list_line(row | {"formula": "unit_price"}, plain_list=False).identity   # cost price, taxes
-    assert not pricing.list_line(row | {"formula": "unit_price * 0.9"}, plain_list=True).identity
-    assert not pricing.list_line(row | {"formula": "cost_price * 1.5"}, plain_list=True).identity
+def test_lines_come_in_tryton_s_order_with_their_formula_when_plain():
+    rows = [{"id": 1, "sequence": 20, "formula": "unit_price * 0.9"}, {"id": 2, "sequence": None, "formula": "unit_price"},
+            {"id": 3, "sequence": 10, "formula": "cost_price * 1.5"}, {"id": 4, "sequence": 10, "formula": "unit_price - 1"}]
+    lines = pricing.list_lines(rows, plain_list=True)
+    assert [line.formula for line in lines] == ["unit_price", None, "unit_price - 1", "unit_price * 0.9"]
+    assert all(line.formula is None for line in pricing.list_lines(rows, plain_list=False))   # cost price, taxes
+    assert pricing.local_price(lines[3], Decimal("34.90")) == Decimal("31.4100")
+    assert pricing.local_price(None, Decimal("34.90")) is None
 
 
-def test_nothing_is_asked_where_every_line_that_can_match_gives_the_list_price():
-    public = [pricing.ListLine(identity=True)]
-    assert [a.at_base for a in pricing.asks(public, pricing.segments(public, TODAY))] == [True]
-    sales = [pricing.ListLine(category=3, start=TODAY, end=TODAY + dt.timedelta(days=9)), pricing.ListLine(identity=True)]
-    asks = pricing.asks(sales, pricing.segments(sales, TODAY))
-    assert [(a.segment, a.at_base) for a in asks] == [(1, True), (0, False)]     # after the sales: the list price
-    partial = [pricing.ListLine(category=3, identity=True)]                         # some products get no price
-    assert not pricing.asks(partial, pricing.segments(partial, TODAY))[0].at_base
+def test_the_first_plain_line_without_condition_is_worked_out_here():
+    lines = [pricing.ListLine(category=3, formula="unit_price * 0.85"), pricing.ListLine(formula="unit_price * 0.8"),
+             pricing.ListLine(quantity=10, formula="unit_price * 0.7")]
+    [one, ten] = pricing.asks(lines, pricing.segments(lines, TODAY))
+    assert (one.local, one.line, one.tryton) == (True, lines[1], ["OR", ("template.categories_all", "child_of", [3],
+                                                                        "parent")])
+    assert (ten.quantity, ten.local, ten.line) == (10, True, lines[1])         # the category line still comes first
+    assert not pricing.asks([pricing.ListLine(formula=None)], [pricing.Segment(None, None, TODAY)])[0].local
+    [none] = pricing.asks([pricing.ListLine(product=12, formula=None)], [pricing.Segment(None, None, TODAY)])
+    assert (none.local, none.line, none.tryton) == (True, None, ["OR", ("id", "=", 12)])   # others: no price
 
 
 def test_only_the_products_a_line_can_change_are_asked_again():
     lines = [pricing.ListLine(product=12, start=TODAY + dt.timedelta(days=3)),
-             pricing.ListLine(category=3, quantity=5), pricing.ListLine()]
+             pricing.ListLine(category=3, quantity=5), pricing.ListLine()]          # formulas left to Tryton
     days = pricing.segments(lines, TODAY)
     asks = pricing.asks(lines, days)
+    assert not any(a.local for a in asks)
     assert [(a.segment, a.quantity, a.domain) for a in asks] == [
         (1, 1, None),                                                            # everything, once
         (1, 5, ["OR", ("template.categories_all", "child_of", [3], "parent")]),  # the tier's category
@@ -223,14 +233,15 @@ def test_only_the_products_a_line_can_change_are_asked_again():
 @given(st.lists(st.tuples(
     st.sampled_from([None, 10, 11, 12]), st.sampled_from([None, 1, 2, 3, 4]),
     st.sampled_from([None, 0.5, 2, 3, 5, 10]), st.sampled_from([None, -40, -5, 0, 3, 20]),
-    st.sampled_from([None, 0, 1, 6, 30, 90]), st.sampled_from(["0.5", "0.7", "0.8", "0.95", "1", "1.1"])),
-    min_size=1, max_size=5), st.booleans())
+    st.sampled_from([None, 0, 1, 6, 30, 90]), st.sampled_from(["0.5", "0.7", "0.8", "0.95", "1", "1.1"]),
+    st.booleans()), min_size=1, max_size=5), st.booleans())
 def test_whatever_the_lines_the_shop_shows_what_tryton_computes(specs, catch_all):
     lines = []
-    for product, category, quantity, start, length, factor in specs:
+    for product, category, quantity, start, length, factor, plain in specs:
         first = TODAY + dt.timedelta(days=start) if start is not None else None
         last = (first or TODAY) + dt.timedelta(days=length) if length is not None else None
-        lines.append(line(factor, product=product, category=category, quantity=quantity, start=first, end=last))
+        lines.append(line(factor, plain, product=product, category=category, quantity=quantity, start=first,
+                          end=last))
     assert_shop_shows_tryton_prices(lines + ([line("1")] if catch_all else []))
 
 

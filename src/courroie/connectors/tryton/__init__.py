@@ -83,7 +83,8 @@ DOCUMENT_FIELDS = ["resource", "name", "description", "data", "create_date", "wr
 COMPONENT_FIELDS = ["parent_template", "parent_product", "sequence", "product.code", "quantity", "unit.factor",
                     "product.default_uom.factor"]
 PRICE_LIST_FIELDS = ["name", "price", "tax_included", "company.currency.code", "company.timezone"]
-PRICE_LINE_FIELDS = ["price_list", "formula", "quantity", "product", "category"]
+PRICE_LINE_FIELDS = ["price_list", "sequence", "formula", "quantity", "product", "category"]
+SAMPLE = 5   # products whose locally worked-out price is checked against Tryton's, per breakpoint
 PROMOTION_FIELDS = ["name", "formula", "start_date", "end_date", "price_list.name", "amount", "currency.code",
                     "untaxed_amount", "quantity", "products", "products.code", "categories"]
 COUPON_FIELDS = ["coupons.number_of_use", "coupons.numbers.number", "coupons.numbers.start_date",
@@ -456,15 +457,19 @@ class TrytonErp:
             self._hub_line_templates())
         domain = [*SELLABLE, ("code", "!=", None), *([("template", "not in", sorted(excluded))] if excluded else [])]
         # The base prices, once for every list (a plain field: ten times cheaper than a list's price).
-        products = await self.client.search_read_all("product.product", domain, ["code", "list_price_used"])
-        bases = {row["id"]: row["list_price_used"] for row in products if row.get("list_price_used") is not None}
+        rows = await self.client.search_read_all("product.product", domain,
+                                                 ["code", "list_price_used", "default_uom", "sale_uom"])
+        products = _Products(
+            bases={row["id"]: row["list_price_used"] for row in rows if row.get("list_price_used") is not None},
+            codes={row["id"]: row["code"] for row in rows}, domain=domain,
+            # Tryton gives a price per sale unit: those it converts are not worked out here.
+            converted=frozenset(row["id"] for row in rows if row.get("sale_uom") not in (None, row["default_uom"])))
         found = await asyncio.gather(*(
-            self._list_rules(row, [pricing.list_line(line, plain_list=_plain(row)) for line in lines
-                                   if line["price_list"] == row["id"]], domain, bases)
+            self._list_rules(row, pricing.list_lines([line for line in lines if line["price_list"] == row["id"]],
+                                                     plain_list=_plain(row)), products)
             for row in lists))
-        codes = {row["id"]: row["code"] for row in products}
-        return [rule for rules in found for product in sorted(bases, key=codes.__getitem__)
-                for rule in rules(product, codes[product])]
+        return [rule for rules in found for product in sorted(products.bases, key=products.codes.__getitem__)
+                for rule in rules(product, products.codes[product])]
 
     async def _price_lists(self, names: Sequence[str]) -> list[Row]:
         wanted = list(dict.fromkeys(names))
@@ -479,9 +484,9 @@ class TrytonErp:
                                     hint="fix the shop's `prices` settings or the list's name in Tryton")
         return [by_name[name] for name in wanted]
 
-    async def _list_rules(self, price_list: Row, lines: list[pricing.ListLine], domain: list[Any],
-                          bases: Mapping[int, Decimal]) -> Callable[[int, str], list[PriceRule]]:
-        """Ask Tryton what :func:`pricing.asks` says; return the rules of one product of this list."""
+    async def _list_rules(self, price_list: Row, lines: list[pricing.ListLine],
+                          products: _Products) -> Callable[[int, str], list[PriceRule]]:
+        """Get the prices :func:`pricing.asks` says are needed; return the rules of one product of this list."""
         company = mapping.related(price_list, "company")
         info = pricing.PriceListInfo(price_list["name"], mapping.related(company, "currency").get("code") or "EUR",
                                      _zone(company.get("timezone")))
@@ -491,29 +496,47 @@ class TrytonErp:
         # the price tax excluded, as on a sale line.
         groups: list[_TaxGroup | None] = list(await self._tax_groups()) if price_list.get("tax_included") else [None]
         asks = pricing.asks(lines, days)
-        reads = [(ask, group) for ask in asks if not ask.at_base for group in groups]
-        rows = await asyncio.gather(*(self._sale_prices(price_list["id"], ask, days, domain, group)
-                                      for ask, group in reads))
-        answers: dict[tuple[int, int], dict[int, Decimal | None]] = {
-            (ask.segment, ask.quantity): dict(bases) for ask in asks if ask.at_base}
-        for (ask, _), part in zip(reads, rows, strict=True):
-            answers.setdefault((ask.segment, ask.quantity), {}).update(
-                {row["id"]: row.get("sale_price_uom") for row in part})
+        found = await asyncio.gather(*(self._prices(price_list, ask, days, products, groups) for ask in asks))
+        answers = {(ask.segment, ask.quantity): prices for ask, prices in zip(asks, found, strict=True)}
 
         def rules(product: int, sku: str) -> list[PriceRule]:
             grid = pricing.price_grid(product, answers, days, quantities)
-            return pricing.product_rules(sku, bases[product], grid, days, quantities, info)
+            return pricing.product_rules(sku, products.bases[product], grid, days, quantities, info)
         return rules
 
+    async def _prices(self, price_list: Row, ask: pricing.Ask, days: Sequence[pricing.Segment], products: _Products,
+                      groups: Sequence[_TaxGroup | None]) -> dict[int, Decimal | None]:
+        """Product id → price for one ask: Tryton's, or worked out here and checked on a sample."""
+        async def tryton(where: list[Any] | None) -> dict[int, Decimal | None]:
+            parts = await asyncio.gather(*(self._sale_prices(price_list["id"], ask, days, products.domain, where, group)
+                                           for group in groups))
+            return {row["id"]: row.get("sale_price_uom") for part in parts for row in part}
+
+        if not ask.local:
+            return await tryton(ask.domain)
+        converted = [("id", "in", sorted(products.converted))] if products.converted else []
+        special = ["OR", *([ask.tryton] if ask.tryton else []), *converted] if ask.tryton or converted else None
+        known = await tryton(special) if special else {}
+        local = {product: pricing.local_price(ask.line, base) for product, base in products.bases.items()
+                 if product not in known}
+        sample = sorted(local)[::max(1, len(local) // SAMPLE)][:SAMPLE]
+        checked = await tryton([("id", "in", sample)]) if sample else {}
+        wrong = {product: (local[product], price) for product, price in checked.items() if price != local[product]}
+        if wrong:
+            logger.warning("tryton: price list %r computes otherwise than its formulas say (%s): asking it for "
+                           "every product", price_list["name"], wrong)
+            return await tryton(ask.domain)
+        return known | local
+
     async def _sale_prices(self, price_list: int, ask: pricing.Ask, days: Sequence[pricing.Segment],
-                           domain: list[Any], group: _TaxGroup | None) -> list[Row]:
-        """``sale_price_uom`` as a sale line would get it, for the products of one ask (of one
+                           domain: list[Any], where: list[Any] | None, group: _TaxGroup | None) -> list[Row]:
+        """``sale_price_uom`` as a sale line would get it, for the products of ``where`` (of one
         accounting category, with its taxes, for a tax-included list: Tryton's ``reverse_compute``)."""
-        where = [*domain, *([ask.domain] if ask.domain else []),
-                 *([("template.account_category", "=", group.category)] if group else [])]
+        clauses = [*domain, *([where] if where else []),
+                   *([("template.account_category", "=", group.category)] if group else [])]
         context = {"price_list": price_list, "quantity": ask.quantity, "date": days[ask.segment].day,
                    **({"taxes": list(group.taxes)} if group and group.taxes else {})}
-        return await self.client.search_read_all("product.product", where, ["sale_price_uom"], context=context)
+        return await self.client.search_read_all("product.product", clauses, ["sale_price_uom"], context=context)
 
     async def _tax_groups(self) -> list[_TaxGroup]:
         """Accounting categories and their customer taxes (a product's taxes come from its category);
@@ -808,6 +831,16 @@ class _Texts:
 
 
 @dataclass(frozen=True)
+class _Products:
+    """The articles price rules are read for."""
+
+    bases: dict[int, Decimal]            # product id → list price (the base the rules differ from)
+    codes: dict[int, str]
+    domain: list[Any]
+    converted: frozenset[int]            # sold in another unit than their default one
+
+
+@dataclass(frozen=True)
 class _TaxGroup:
     category: int | None                 # account_category of the products; None: without one
     taxes: tuple[int, ...]
@@ -826,7 +859,7 @@ def _zone(name: str | None) -> ZoneInfo:
 
 
 def _plain(price_list: Row) -> bool:
-    """``unit_price`` is the list price, and prices exclude taxes (see :func:`pricing.list_line`)."""
+    """``unit_price`` is the list price, and prices exclude taxes (see :func:`pricing.list_lines`)."""
     return price_list.get("price") == "list_price" and not price_list.get("tax_included")
 
 
