@@ -22,6 +22,8 @@ erp:
   warehouses: [TLS, BDX]
   sale_warehouse: TLS                  # the warehouse shipping shop orders
   carriers: {{"My carrier": Colissimo}}  # shop carrier name → Tryton carrier
+  features: [protection, warranty]     # product attributes shown as features, not as options
+  tag_categories: [Labels]             # category roots that are tags, not shop categories
 shops:
 """
 SHOP = """\

@@ -24,7 +24,8 @@ SCHEMAS = {"en": mapping.attribute_schemas([VOLTAGE, PROTECTION]),
                                             {**PROTECTION, "string": "Indice de protection"}])}
 TEMPLATE = {"id": 7, "code": "MOT", "name": "Swing gate motor", "list_price": Decimal("249.9000"),
             "categories": [3, 40], "weight": 8.5, "weight_uom.": {"id": 2, "factor": 1.0},
-            "length": 49.0, "length_uom.": {"id": 13, "factor": 0.01}, "width": 0.265, "width_uom.": {"id": 12, "factor": 1.0},
+            "length": 49.0, "length_uom.": {"id": 13, "factor": 0.01},
+            "width": 0.265, "width_uom.": {"id": 12, "factor": 1.0},
             "height": None, "height_uom.": None, "volume": 38.95, "default_uom.": {"id": 1, "symbol": "u"},
             "account_category.": {"id": 1, "name": "VAT 20%"}, "active": 1}
 PARIS = ZoneInfo("Europe/Paris")
@@ -62,7 +63,8 @@ def test_the_brand_is_a_product_identifier_of_the_configured_type():
 def test_feature_attributes_leave_the_options_when_every_variant_agrees():
     rows = [variant(1, "MOT-24", {"voltage": "24v", "protection": "ip44"}),
             variant(2, "MOT-230", {"voltage": "230v", "protection": "ip44"})]
-    found = product(rows, options=mapping.CatalogOptions(schemas_by_language=SCHEMAS, features=["protection", "voltage"]))
+    options = mapping.CatalogOptions(schemas_by_language=SCHEMAS, features=["protection", "voltage"])
+    found = product(rows, options=options)
     assert found.features == (
         Feature(name={"en": "Protection rating", "fr": "Indice de protection"}, value={"en": "IP44", "fr": "IP44"}),
         Feature(name={"en": "Voltage", "fr": "Tension"}, value={"en": "24 V, 230 V", "fr": "24 V, 230 V"}))

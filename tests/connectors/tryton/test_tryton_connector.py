@@ -237,7 +237,8 @@ async def test_pictures_are_hashed_from_bytes_read_apart_and_absent_modules_are_
 
     def images(call: Call):
         if call.context.get("product.image.image") == "size":
-            return [{"id": 3, "template": 7, "product": None, "sequence": 1, "description": "Motor", "image": len(JPEG)}]
+            return [{"id": 3, "template": 7, "product": None, "sequence": 1, "description": "Motor",
+                     "image": len(JPEG)}]
         if call.params[4] == ["description"]:
             return [{"id": 3, "description": "Moteur"}]
         assert call.params[0] == [["id", "in", [3]]]

@@ -116,7 +116,8 @@ def moments(lines: list[Line]) -> list[dt.date]:
 
 
 def assert_shop_shows_tryton_prices(lines: list[Line]) -> None:
-    quantities = sorted({1, 2, 50} | {t + d for t in pricing.tiers([line.conditions for line in lines]) for d in (-1, 0, 1)})
+    tiers = pricing.tiers([line.conditions for line in lines])
+    quantities = sorted({1, 2, 50} | {t + d for t in tiers for d in (-1, 0, 1)})
     for product in PRODUCTS:
         rules = rules_for(lines, product)
         for day in moments(lines):
@@ -153,7 +154,8 @@ def test_sales_give_dated_prices_running_and_coming_but_none_for_past_ones():
     assert (running.price, running.starts, running.ends) == (
         Decimal("28.7200"), dt.datetime(2026, 11, 12, tzinfo=dt.UTC), dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
     [coming] = rules_for(lines, 12)
-    assert (coming.starts, coming.ends) == (dt.datetime(2027, 1, 10, tzinfo=dt.UTC), dt.datetime(2027, 2, 7, tzinfo=dt.UTC))
+    assert (coming.starts, coming.ends) == (dt.datetime(2027, 1, 10, tzinfo=dt.UTC),
+                                            dt.datetime(2027, 2, 7, tzinfo=dt.UTC))
     assert_shop_shows_tryton_prices(lines)
 
 
@@ -195,8 +197,10 @@ def test_tiers_are_the_first_whole_quantities_lines_match():
 
 
 def test_lines_come_in_tryton_s_order_with_their_formula_when_plain():
-    rows = [{"id": 1, "sequence": 20, "formula": "unit_price * 0.9"}, {"id": 2, "sequence": None, "formula": "unit_price"},
-            {"id": 3, "sequence": 10, "formula": "cost_price * 1.5"}, {"id": 4, "sequence": 10, "formula": "unit_price - 1"}]
+    rows = [{"id": 1, "sequence": 20, "formula": "unit_price * 0.9"},
+            {"id": 2, "sequence": None, "formula": "unit_price"},
+            {"id": 3, "sequence": 10, "formula": "cost_price * 1.5"},
+            {"id": 4, "sequence": 10, "formula": "unit_price - 1"}]
     lines = pricing.list_lines(rows, plain_list=True)
     assert [line.formula for line in lines] == ["unit_price", None, "unit_price - 1", "unit_price * 0.9"]
     assert all(line.formula is None for line in pricing.list_lines(rows, plain_list=False))   # cost price, taxes

@@ -67,6 +67,16 @@ OPTIONAL_FIELDS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("sale.promotion", "formula"): ("sale_promotion", "no campaigns"),
     ("sale.promotion", "coupons"): ("sale_promotion_coupon", "no coupon codes"),
 }
+# What the hub reads of them.
+OPTIONAL_READS: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "product.image": (("product.image", "image"),),
+    "product.component": (("product.component", "parent_template"),),
+    "product.price_list": (("party.party", "sale_price_list"),),
+    "product.price_list.line": (("party.party", "sale_price_list"),),
+    "sale.promotion": (("sale.promotion", "formula"),),
+    "sale.promotion.coupon": (("sale.promotion", "coupons"),),
+    "sale.promotion.coupon.number": (("sale.promotion", "coupons"),),
+}
 IMAGES = ("product.image", "image")
 KITS = ("product.component", "parent_template")
 PRICE_LISTS = ("party.party", "sale_price_list")
@@ -183,9 +193,18 @@ class TrytonErp:
                 for (model, name), module in NEEDED_FIELDS.items()]
 
     async def _check_optional_modules(self) -> list[CheckResult]:
+        """Which optional modules are there (none is required), and that the hub may read what they hold."""
         present = await self._optional()
-        return [CheckResult(f"module {module}", True, "activated" if needed in present else f"not activated: {loss}")
-                for needed, (module, loss) in OPTIONAL_FIELDS.items()]
+        results = [CheckResult(f"module {module}", True, "activated" if needed in present else f"not activated: {loss}")
+                   for needed, (module, loss) in OPTIONAL_FIELDS.items()]
+        models = sorted({"ir.attachment", *(model for model, modules in OPTIONAL_READS.items()
+                                            if any(needed in present for needed in modules))})
+        access = await self.client.execute("ir.model.access", "get_access", models)
+        return results + [CheckResult(f"read {model}", bool(access.get(model, {}).get("read")),
+                                      "allowed" if access.get(model, {}).get("read") else "missing: read",
+                                      fix="" if access.get(model, {}).get("read") else
+                                      f"give {self.config.user!r} a group allowing read on {model}")
+                          for model in models]
 
     async def _check_catalog_settings(self) -> list[CheckResult]:
         """The attributes, category roots and template fields the configuration names exist."""
@@ -330,8 +349,8 @@ class TrytonErp:
         (images, captions, image_facts), (documents, document_facts), components = await asyncio.gather(
             self._images(templates) if IMAGES in present else _nothing(([], {}, {})),
             self._documents(templates),
-            self.client.search_read_all("product.component", ["OR", ("parent_template", "!=", None),
-                                                              ("parent_product", "!=", None)], COMPONENT_FIELDS)
+            self.client.search_read_all("product.component", [["OR", ("parent_template", "!=", None),
+                                                               ("parent_product", "!=", None)]], COMPONENT_FIELDS)
             if KITS in present else _nothing([]))
         return mapping.TemplateFiles(images=images, captions=captions, image_facts=image_facts, documents=documents,
                                      document_facts=document_facts, components=components)

@@ -46,7 +46,7 @@ class TrytonConfig(BaseModel):
     # "warranty"): published as features, and left out of the variants' options when every variant
     # of the template has the same value.
     features: list[str] = Field(default_factory=list)
-    # Names (or ids) of category roots used as labels ("Étiquettes"): their categories become the
+    # Names in the main language (or ids) of category roots used as labels: their categories become the
     # products' tags instead of shop categories.
     tag_categories: list[str] = Field(default_factory=list)
     # ``product.template`` fields passed to the shops as ``Product.extra``, dotted paths allowed

@@ -47,7 +47,7 @@ class ListLine:
     quantity: float | None = None
     start: dt.date | None = None
     end: dt.date | None = None           # included
-    formula: str | None = None           # set only when plain (see :func:`list_line`)
+    formula: str | None = None           # set only when plain (see :func:`list_lines`)
 
     def active(self, day: dt.date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
@@ -88,7 +88,6 @@ def local_price(line: ListLine | None, base: Decimal) -> Decimal | None:
     assert line.formula is not None
     value = evaluate(line.formula, base)
     return value.quantize(PRICE_STEP) if value is not None else None
-
 
 
 @dataclass(frozen=True)

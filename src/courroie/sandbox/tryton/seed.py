@@ -25,18 +25,26 @@ Data contract (the Tryton connector relies on it)
   ``voltage``: 24v/230v; ``max_weight``: 400kg/600kg/800kg/1000kg; ``thrust``: 600n/800n/1000n;
   ``frequency``: 433mhz/868mhz; ``channels``: 2/4; ``material``: nylon/steel. Their ``string``
   and selection labels are translated (e.g. "Tension"/"Voltage", "433,92 MHz"/"433.92 MHz").
+  Two more, ``protection`` (ip20/ip44/ip54/ip67) and ``warranty`` (1y/2y/3y), are in the sets of
+  motors and powered equipment with the same value on every variant of a template
+  (``catalog.FEATURE_VALUES``): characteristics a shop shows as features, not options.
 - Categories: ``product.category`` tree (``parent``), catalog categories have
   ``accounting = False`` (roots: Motorisation, Télécommandes, Accessoires, Sécurité, Pièces
   détachées, Kits, Services et documentation; three levels under Motorisation). About one template
   in three of some families is in a second category (``product.template.categories`` many2many).
-  A category's key is its id. Three more roots with ``accounting = True`` ("TVA 20 %", "TVA 10 %",
+  A category's key is its id. One more root, "Labels" ("Étiquettes"), holds New, Best sellers and
+  Made in France (the brand Pyrenea): labels added to the templates' categories, which a shop uses
+  as tags (``catalog.TAG_CATEGORIES``). Three more roots with ``accounting = True`` ("TVA 20 %", "TVA 10 %",
   "TVA 5,5 %") are *accounting* categories (``product.template.account_category``) and carry the
   customer taxes: over RPC read ``account_category.customer_taxes_used`` on the template
   (``customer_taxes_used`` on the template itself is a Python property, not a readable field).
 - EAN-13 (valid check digit): ``product.identifier`` with ``type = "ean"`` on product.product, on
-  about 90 % of the goods, none on services; the book's EAN is its ISBN-13.
+  about 90 % of the goods, none on services; the book's EAN is its ISBN-13. The brand (Sudmatic,
+  Occitek, Autan Systems, Pyrenea) is a ``product.identifier`` of type ``brand`` on every variant of
+  branded products, where Tryton's own product data feed (web_shop_product_data_feed) reads it.
 - Weight: ``product.template.weight`` with ``weight_uom`` = kilogram (product_measurements);
-  ``None`` on services.
+  ``None`` on services. Dimensions: ``length``/``width``/``height`` in centimetres on goods and
+  kits (no ``volume``: read-only once the three are set, an RPC ``copy`` would be refused).
 - Prices: ``product.template.list_price`` tax excluded, the same for all variants (no variant
   price is set). ``cost_price`` is set on each product.product (55 % of the list price).
   Taxes: "TVA 20 %" (account.tax, rate 0.20) on most products, "TVA 10 %" on installation
@@ -44,7 +52,12 @@ Data contract (the Tryton connector relies on it)
 - Descriptions: ``product.product.description`` (translatable) holds the long HTML description
   (``<p>summary</p><ul><li>features</li></ul><p>Version : 24 V.</p>``). Tryton 8.2 has no
   template description nor short-description field: the first ``<p>`` is a one-sentence summary
-  a shop can use as its short description. Pictures: ``product.image`` on the template (JPEG).
+  a shop can use as its short description.
+- Pictures: ``product.image`` (JPEG 320×320, translated ``description``) of the first 300 non-service
+  templates: the cover (sequence 1); kits also show their contents (2); remote controls have one
+  per variant (``product`` set, sequence 10+). Manuals: an ``ir.attachment`` (one-page PDF,
+  ``catalog.manual_pdf``) on each motor template among the first 300. Attachments are stored in
+  the database file (``[attachment] filestore = False``): the template is copied elsewhere.
 - Types: goods (stockable), ``service`` (POSE-BAT, POSE-COU, MAINT-AN and the carriers' shipping
   products PORT-COLISSIMO, PORT-DPD), ``kit`` (``KIT-*``, product_kit ``components`` on the
   template, no own stock: Tryton computes it from the components). Products of the catalog are
@@ -57,14 +70,20 @@ Data contract (the Tryton connector relies on it)
 - Customers: ``party.party`` with ``contact_mechanisms`` of type ``email`` (and ``phone``) and a
   ``party.address`` in France; B2B customers are in party category "Professionnels", have an
   ``eu_vat`` identifier and ``sale_price_list`` = "Tarif pro".
-- Price lists: "Public" (``unit_price``) and "Tarif pro" (B2B: 20 % off, 25 % off from 10 units,
-  15 % off spare parts).
+- Price lists (``catalog.price_lists(catalog, build day)``): "Public" (``unit_price``), "Tarif pro"
+  (B2B: 25 % off from 10 units, 15 % off spare parts, else 20 % off) and "Soldes" (dated lines of
+  product_price_list_dates: 20 % off remote controls from ten days before the build to the end of
+  its year, 30 % off flashing lights in June of the year before, PHO-100 at 29.90 from 10 January
+  to 6 February of the year after; else the list price). No default sale price list.
 - Carriers: "Colissimo" and "DPD" (``carrier`` with ``carrier_cost_method = "product"``, their
   parties are "Colissimo" and "DPD France").
 - Payment journals (``account.payment.journal``, process method ``manual``, EUR): "Stripe",
   "PayPal", "Chèques". Payment term "Comptant" (default customer payment term).
-- Promotion "Code de bienvenue" (10 % off) usable only with coupon number ``BIENVENUE10``
-  (no automatic promotion, so sale totals are plain list prices).
+- Promotions (``catalog.promotions``): "Code de bienvenue" (10 % off) usable only with coupon number
+  ``BIENVENUE10``; "Remise pro sécurité" (10 % off Sécurité, price list Tarif pro only, running);
+  "Soldes d'hiver télécommandes" (5 € off two remotes from an untaxed order of 100 €, next January);
+  "Lot de 3 photocellules" (15 % off from 3 photocells: a minimal quantity no shop campaign has).
+  None applies to a sale without a coupon nor price list, so hub sale totals are plain list prices.
 - Fiscal years: the build year, the one before and the one after, monthly periods, invoice
   sequences; minimal French chart of accounts.
 - Sales created by the hub put the shop's order reference in ``sale.sale.reference``. Over RPC
@@ -80,15 +99,20 @@ For the default ``n = 240`` catalog SKUs:
 - 138 templates: 131 goods (incl. the book LIV-GUIDE), 3 services, 4 kits (KIT-100..KIT-130);
   84 templates have an attribute set, 83 of them several variants (2 to 4); 55 have one product;
 - 240 catalog product.product + 2 carrier products (PORT-COLISSIMO, PORT-DPD) = 242;
-- 29 catalog categories (7 roots, 3 levels) + 3 accounting categories; 19 templates in 2 categories;
-- 6 attributes, 7 attribute sets; 218 EAN-13 identifiers;
+- 29 catalog categories (7 roots, 3 levels) + 4 label categories + 3 accounting categories; 19 templates
+  in 2 catalog categories;
+- 8 attributes, 7 attribute sets; 218 EAN-13 identifiers;
 - stock (goods variants, 234): 161 in both warehouses, 29 in Toulouse only, 22 in Bordeaux only,
   21 in none; 373 done moves. Anchors: MOT-BAT-400-24V TLS 4 / BDX 1, MOT-BAT-400-230V TLS 2 /
   BDX 8, MOT-VER-300-24V none, MOT-ENT-500-230V Bordeaux only, MOT-GAR-600-800N has no EAN;
-- 135 pictures (``product.image``, one JPEG per non-service template among the first 300);
-- 10 customers (6 consumers, 4 professionals), 2 carriers, 3 payment journals, 2 price lists.
+- 175 pictures (36 of variants), 38 manuals, 236 brand identifiers, 51 templates with feature
+  attributes, 46 with labels;
+- 10 customers (6 consumers, 4 professionals), 2 carriers, 3 payment journals, 3 price lists,
+  4 promotions.
 
-For ``n = 10,000``: 5,495 templates (86 kits), 9,027 EANs, 16,134 stock moves, 297 pictures.
+For ``n = 380`` (the tests' default): 207 templates (5 kits), 277 pictures (68 of variants, 1.7 MB),
+62 manuals. For ``n = 10,000``: 5,495 templates (86 kits), 9,027 EANs, 16,134 stock moves,
+407 pictures, 92 manuals.
 """
 
 from __future__ import annotations
