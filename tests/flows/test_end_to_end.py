@@ -92,6 +92,28 @@ def test_erp_changes_reach_the_shops_once_and_a_product_leaving_the_erp_is_deact
     assert str(shop_products(env, "shop-a")[leaving.code]["active"]) == "1"
 
 
+def test_images_packs_and_group_prices_reach_the_shop_once(env, tryton_catalog):
+    kit = next(p for p in tryton_catalog.products if p.type == "kit")
+    with env.ws("shop-a") as ws:
+        products = shop_products(env, "shop-a")
+        pack = ws.get(f"/products/{products[kit.code]['id']}").json()["product"]
+        images = ws.get(f"/images/products/{products[kit.code]['id']}", params={"output_format": None})
+    assert pack["type"] == "pack" and len(pack["associations"]["product_bundle"]) == len(kit.components)
+    runs = env.run("prices")
+    assert runs["shop-a"]["status"] in ("ok", "partial") and runs["shop-a"]["counts"]["created"] > 0
+    with env.ws("shop-a") as ws:
+        specific = ws.get("/specific_prices", params={"display": "[id,id_group,from_quantity]"}).json()
+    groups = {int(row["id_group"]) for row in specific["specific_prices"]}
+    assert groups - {0}, "customer-group prices are published"
+    assert any(int(row["from_quantity"]) > 1 for row in specific["specific_prices"]), "quantity tiers too"
+    for url in env.shops.values():
+        url.control.reset_stats()
+    again = env.run("prices")
+    assert again["shop-a"]["counts"].get("created", 0) == again["shop-a"]["counts"].get("updated", 0) == 0
+    assert all(writes(url) == 0 for url in env.shops.values())
+    assert images.status_code == 200
+
+
 def test_stock_follows_each_shops_warehouses_then_a_second_pass_writes_nothing(env, tryton_catalog):
     runs = env.run("stock")
     assert runs["shop-a"]["status"] == runs["shop-b"]["status"] == "ok"

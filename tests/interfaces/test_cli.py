@@ -52,6 +52,22 @@ def test_dry_run_writes_nothing_then_sync_publishes(env: Env):
     assert all(writes(url) > 0 for url in env.shops.values())
 
 
+def test_plan_lists_field_changes_and_explain_tells_where_values_come_from(env: Env, tryton_catalog):
+    erp = env.tryton()
+    product = next(p for p in tryton_catalog.products if p.type == "goods" and not p.attribute_set)
+    [template] = erp.search_read("product.template", [("code", "=", product.code)], ["id", "name"])
+    erp.model("product.template", "write", [template["id"]], {"name": "Renamed for the plan"})
+    for url in env.shops.values():
+        url.control.reset_stats()
+    planned = env.cli("plan", "catalog", "--shop", "shop-a")
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert product.code in planned.stdout and "Renamed for the plan" in planned.stdout and "name" in planned.stdout
+    assert all(writes(url) == 0 for url in env.shops.values())
+    explained = env.cli("explain", product.code, "--shop", "shop-a")
+    assert explained.returncode == 0, explained.stdout + explained.stderr
+    assert "ERP name" in explained.stdout and "on_create" in explained.stdout and "history" in explained.stdout
+
+
 def test_status_and_journal_tell_what_happened_to_a_record(env: Env, tryton_catalog):
     status = env.cli("status")
     assert status.returncode == 0 and "catalog" in status.stdout and "stock" in status.stdout
