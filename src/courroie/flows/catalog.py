@@ -129,17 +129,38 @@ def by_depth(categories: Iterable[Category]) -> tuple[list[list[Category]], list
 
 # --- products ---------------------------------------------------------------------------------------
 
+@dataclass
+class Published:
+    """What a shop already holds, read from the bindings once per run (not once per product)."""
+
+    products: dict[str, Binding]
+    variants: dict[str, Binding]
+    files: dict[str, dict[str, dict[str, Binding]]]     # kind → SKU → binding key → binding
+
+    @classmethod
+    def read(cls, hub, shop: str) -> Published:
+        files: dict[str, dict[str, dict[str, Binding]]] = {}
+        for kind in ("image", "document"):
+            for key, binding in hub.bindings(shop, kind).all().items():
+                files.setdefault(kind, {}).setdefault(key.split("#")[0], {})[key] = binding
+        return cls(hub.bindings(shop, "product").all(), hub.bindings(shop, "variant").all(), files)
+
+
 async def push_products(run: FlowRun, shop: str, products: list[Product], category_ids: dict[str, str]) -> None:
     duplicates = duplicate_skus(products)
     for duplicate in sorted(duplicates):
         run.block(duplicate, f"two ERP articles share the reference {duplicate}: fix it in the ERP")
     unique = [p for p in products if not duplicates.intersection({p.sku, *p.skus()})]
+    published = Published.read(run.hub, shop)
+    await bounded(run, [p for p in unique if not p.kit],
+                  lambda p: push_product(run, shop, p, category_ids, published))
     # Kits after their components: a pack names its components by their shop ids.
-    await bounded(run, [p for p in unique if not p.kit], lambda p: push_product(run, shop, p, category_ids))
-    await bounded(run, [p for p in unique if p.kit], lambda p: push_product(run, shop, p, category_ids))
+    published.variants = run.hub.bindings(shop, "variant").all()
+    await bounded(run, [p for p in unique if p.kit], lambda p: push_product(run, shop, p, category_ids, published))
 
 
-async def push_product(run: FlowRun, shop: str, product: Product, category_ids: dict[str, str]) -> None:
+async def push_product(run: FlowRun, shop: str, product: Product, category_ids: dict[str, str],
+                       published: Published) -> None:
     hub = run.hub
     connector = hub.shops[shop]
     bindings = hub.bindings(shop, "product")
@@ -147,14 +168,14 @@ async def push_product(run: FlowRun, shop: str, product: Product, category_ids: 
     try:
         check_product(product)
         product = apply_overrides(product, hub.config.shop(shop).hub.catalog.overrides.get(product.sku, {}))
-        pack = pack_items(run, shop, product)
+        pack = pack_items(product, published.variants)
     except (DataError, ValueError) as error:
         reason = error.reason if isinstance(error, DataError) else f"invalid override: {error}"
         run.block(product.sku, reason, details=getattr(error, "details", {}), payload=product.model_dump_json())
         return
     product = without_merchant_fields(product, ownership)
     shop_categories = [category_ids[k] for k in product.category_keys if k in category_ids]
-    binding = await adopt(run, bindings, bindings.get(product.sku), product.sku,
+    binding = await adopt(run, bindings, published.products.get(product.sku), product.sku,
                           lambda: connector.find_product(product.sku))
     creating = binding is None or binding.external_id is None
     fields = written_fields(ownership, creating=creating) - (set() if creating else PRICES_FLOW_FIELDS)
@@ -174,17 +195,16 @@ async def push_product(run: FlowRun, shop: str, product: Product, category_ids: 
             [(sku, f"{ids.product_id}/{vid}", None, None) for sku, vid in ids.variant_ids.items()])
     bound = ids or (product_ids(binding) if binding and binding.external_id else None)
     if bound and not run.dry_run:
-        if "images" in fields:
-            await push_files(run, shop, product.sku, bound, product.images, "image")
-        if "documents" in fields:
-            await push_files(run, shop, product.sku, bound, product.documents, "document")
+        for kind, files in (("image", product.images), ("document", product.documents)):
+            if f"{kind}s" in fields:
+                ours = published.files.get(kind, {}).get(product.sku, {})
+                await push_files(run, shop, product.sku, bound, files, kind, ours)
 
 
-def pack_items(run: FlowRun, shop: str, product: Product) -> list[PackItem]:
+def pack_items(product: Product, placed: dict[str, Binding]) -> list[PackItem]:
     """A kit's components as the shop knows them; a component not yet in the shop blocks the kit."""
     if not product.kit:
         return []
-    placed = run.hub.bindings(shop, "variant").all()
     items = []
     for item in product.kit:
         where = placed.get(item.sku)
@@ -200,14 +220,13 @@ def pack_items(run: FlowRun, shop: str, product: Product) -> list[PackItem]:
 
 
 async def push_files(run: FlowRun, shop: str, sku: str, ids: ShopProductIds, files: tuple[FileRef, ...],
-                     kind: str) -> None:
+                     kind: str, ours: dict[str, Binding]) -> None:
     """Upload the ERP's files the shop lacks (by content hash), remove the hub's files the ERP dropped;
     files the merchant added in the shop are not the hub's and stay."""
     connector = run.hub.shops[shop]
     bindings = run.hub.bindings(shop, kind)
-    prefix = f"{sku}#"
-    ours = {key: b for key, b in bindings.all().items() if key.startswith(prefix) and b.external_id}
-    wanted = {f"{prefix}{file.content_hash}": (position, file) for position, file in enumerate(files)}
+    ours = {key: binding for key, binding in ours.items() if binding.external_id}
+    wanted = {f"{sku}#{file.content_hash}": (position, file) for position, file in enumerate(files)}
     for key, (position, file) in wanted.items():
         if key in ours:
             continue
