@@ -7,12 +7,15 @@ server uses status codes oddly passes ``overrides`` (status → factory) instead
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import httpx
+from pydantic import AfterValidator
 
 from courroie.errors import AuthenticationFailure, ConnectionFailure, CourroieError, DataError, TransientError
 
@@ -140,3 +143,14 @@ def error_for_exception(exc: Exception, what: str = "") -> CourroieError:
         if isinstance(exc, kind):
             return factory(message)
     return TransientError(message)
+
+
+def server_root(url: str) -> str:
+    """A server's root URL as configured: trimmed, without a trailing slash, http or https only."""
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ValueError("url must start with http:// or https://")
+    return url
+
+
+ServerUrl = Annotated[str, AfterValidator(server_root)]

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from courroie.connectors.http import ServerUrl
+
 Protocol = Literal["auto", "jsonrpc", "xmlrpc", "json2"]
 
 
@@ -18,7 +20,7 @@ class OdooConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    url: str                                   # server root, e.g. ``https://erp.example.com``
+    url: ServerUrl                             # server root, e.g. ``https://erp.example.com``
     database: str = Field(min_length=1)
     user: str = Field(min_length=1)            # login; JSON-2 (19.0+) does not need it
     # An API key (Preferences › Account Security) is accepted wherever a password is (14.0+), and is the
@@ -43,14 +45,6 @@ class OdooConfig(BaseModel):
     concurrency: int = Field(default=4, ge=1, le=16)
     page_size: int = Field(default=300, ge=10, le=5000)        # records per read
     image_page_size: int = Field(default=25, ge=1, le=500)     # records per read of pictures (large fields)
-
-    @field_validator("url")
-    @classmethod
-    def _server_root(cls, url: str) -> str:
-        url = url.strip().rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            raise ValueError("url must start with http:// or https://")
-        return url
 
     @field_validator("languages")
     @classmethod

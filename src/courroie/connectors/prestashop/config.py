@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from courroie.connectors.prestashop.validation import EXTRA_PRODUCT_FIELDS
+from courroie.connectors.http import server_root
 from courroie.model import SaleState
 
 DEFAULT_ORDER_STATES: dict[SaleState, int] = {
@@ -55,10 +56,7 @@ class PrestaShopConfig(BaseModel):
     @field_validator("url")
     @classmethod
     def _shop_root(cls, url: str) -> str:
-        url = url.strip().rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            raise ValueError("url must start with http:// or https://")
-        return url.removesuffix("/api")
+        return server_root(url).removesuffix("/api")
 
     @field_validator("extra_fields")
     @classmethod

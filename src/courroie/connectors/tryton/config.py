@@ -6,6 +6,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from courroie.connectors.http import ServerUrl
+
 FIELD_PATH = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 
 
@@ -18,7 +20,7 @@ class TrytonConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    url: str                                    # server root, e.g. ``https://erp.example:8000``
+    url: ServerUrl                              # server root, e.g. ``https://erp.example:8000``
     database: str = Field(min_length=1)
     user: str = Field(min_length=1)
     # Tryton 8.2 accepts user application keys on its REST routes only; JSON-RPC wants the
@@ -54,14 +56,6 @@ class TrytonConfig(BaseModel):
     extra_fields: list[str] = Field(default_factory=list)
     # Pictures and documents are hashed from their bytes, read in batches of about this size.
     file_batch_bytes: int = Field(default=8_000_000, ge=100_000)
-
-    @field_validator("url")
-    @classmethod
-    def _server_root(cls, url: str) -> str:
-        url = url.strip().rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            raise ValueError("url must start with http:// or https://")
-        return url
 
     @field_validator("languages")
     @classmethod
