@@ -51,8 +51,9 @@ def run_demo(workdir: Path, *, products: int, console: Console) -> None:
         config = _write_config(workdir, erp, shops)
         console.print(f"configuration: {config}")
 
-        console.rule("[bold]3. Catalog and stock, ERP → shops")
+        console.rule("[bold]3. Catalog, prices and stock, ERP → shops")
         _flow(config, "catalog", console)
+        _flow(config, "prices", console)
         _flow(config, "stock", console)
 
         console.rule("[bold]4. Customers order on the shops")
