@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
+
+from courroie.sandbox.threads import serve_in_thread
 
 from courroie.sandbox.prestashop.server import _NoDelayH11
 
@@ -41,20 +40,6 @@ def run_in_thread(sandbox: OdooSandbox | None = None, *, host: str = "127.0.0.1"
                   factory: Callable[[], OdooSandbox] | None = None) -> Iterator[SandboxURL]:
     """Serve ``sandbox`` on a free port (or ``port``) in a background thread; yields its base URL."""
     sandbox = sandbox or (factory() if factory else OdooSandbox())
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    server = uvicorn.Server(_config(sandbox, host, sock.getsockname()[1], "warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="odoo-sandbox", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    if not server.started:
-        raise RuntimeError("the Odoo sandbox did not start")
-    try:
-        yield SandboxURL(f"http://{host}:{sock.getsockname()[1]}", sandbox)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve_in_thread(lambda bound: _config(sandbox, host, bound, "warning"), host=host, port=port,
+                         name="Odoo sandbox") as bound:
+        yield SandboxURL(f"http://{host}:{bound}", sandbox)

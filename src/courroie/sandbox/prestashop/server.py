@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import uvicorn
+
+from courroie.sandbox.threads import serve_in_thread
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import PrestaShopSandbox, SandboxControl, create_app
@@ -120,21 +120,9 @@ def run_in_thread(
         round_type=round_type,
         allow_backorders=allow_backorders,
     )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    server = uvicorn.Server(_config(app, host, sock.getsockname()[1], "warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="ps-sandbox", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    if not server.started:
-        raise RuntimeError("the PrestaShop sandbox did not start")
     try:
-        yield SandboxURL(f"http://{host}:{sock.getsockname()[1]}", app)
+        with serve_in_thread(lambda bound: _config(app, host, bound, "warning"), host=host, port=port,
+                             name="PrestaShop sandbox") as bound:
+            yield SandboxURL(f"http://{host}:{bound}", app)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         app.backend.store.close()
