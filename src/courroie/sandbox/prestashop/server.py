@@ -11,9 +11,9 @@ from datetime import datetime
 from pathlib import Path
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from courroie.sandbox.threads import serve_in_thread
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import PrestaShopSandbox, SandboxControl, create_app
 
