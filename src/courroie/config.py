@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -62,8 +63,45 @@ class StockSettings(Settings):
     safety: int = Field(0, ge=0, description="units held back from every article")
 
 
+class CustomerGroupTerms(Settings):
+    """What a shop customer group (B2B / B2C) decides in the ERP; names as the ERP knows them."""
+
+    price_list: str | None = None
+    payment_term: str | None = None
+    customer_category: str | None = None
+
+
+class ApprovalRules(Settings):
+    """Orders matching any rule wait (``on_hold``) until ``courroie orders approve`` lets them through."""
+
+    customer_groups: list[str] = Field(default_factory=list)
+    amount_above: Decimal | None = Field(None, ge=0, description="total tax included")
+    new_customers: bool = False           # the customer is not yet known to the ERP
+
+
 class OrderSettings(Settings):
     overlap: Seconds = 600                # look-back window of the order cursor
+    # Guest checkouts: a customer per e-mail like any other, or all on one generic ERP customer
+    # (named by its e-mail in ``generic_customer``).
+    guests: Literal["per_email", "generic"] = "per_email"
+    generic_customer: str | None = None
+    vouchers_as: Literal["lines", "global"] = "lines"     # cart rules: one discount line each, or one
+    payment_journals: dict[str, str] = Field(default_factory=dict)    # shop payment method → ERP journal
+    # Orders the shop has not been paid for yet (bank transfer, cheque): imported as an unconfirmed
+    # quotation, held until the shop marks them paid, or imported like any other.
+    unpaid: Literal["quotation", "wait", "import"] = "quotation"
+    customer_groups: dict[str, CustomerGroupTerms] = Field(default_factory=dict)   # shop group name → terms
+    approval: ApprovalRules = ApprovalRules()
+    # Cancellations made in the shop after import: cancel the ERP sale too, or block it for review.
+    # Edits and refunds after import are always blocked for review: the ERP sale may be shipped already.
+    after_import_cancel: Literal["apply", "review"] = "review"
+    tell_shop: bool = True                # a private note on held and blocked orders, and their mapped state
+
+    @model_validator(mode="after")
+    def _generic_named(self) -> OrderSettings:
+        if self.guests == "generic" and not self.generic_customer:
+            raise ValueError("guests: generic needs generic_customer (the e-mail of the ERP customer)")
+        return self
 
 
 Ownership = Literal["always", "on_create", "never"]

@@ -7,15 +7,15 @@ Every method may raise ``TransientError``, ``DataError`` or ``ConnectionFailure`
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
 from courroie.model import (
-    Address, Category, Customer, FileRef, IncomingOrder, Order, PriceRule, Product, Promotion, SaleState,
-    SaleStatus, StockLevel,
+    Address, Category, Customer, ErpDocument, FileRef, IncomingOrder, Order, Payment, PriceRule, Product,
+    Promotion, SaleState, SaleStatus, StockLevel,
 )
 
 
@@ -38,6 +38,20 @@ class ErpSale:
     total_tax_excl: Decimal
     total_tax_incl: Decimal
     confirmed: bool = False
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class SaleTerms:
+    """What the configuration decides of a shop order in the ERP, in the ERP's own names: from the shop
+    customer group, the price list, customer category and payment term; from the payment method, the
+    journal a payment lands in; and whether vouchers become discount lines or one global discount."""
+
+    price_list: str | None = None
+    payment_term: str | None = None
+    customer_category: str | None = None
+    payment_journals: Mapping[str, str] = field(default_factory=dict)   # shop payment method → ERP journal
+    vouchers_as: str = "lines"                                          # "lines" | "global"
 
 
 class ErpConnector(Protocol):
@@ -69,25 +83,37 @@ class ErpConnector(Protocol):
     async def find_sale(self, reference: str) -> ErpSale | None:
         """The sale already created for this shop order reference, if any: the guard of exactly-once."""
         ...
-    async def find_customer(self, customer: Customer) -> str | None: ...
-    async def save_customer(self, customer: Customer, key: str | None) -> str:
-        """Create the customer (key None) or update its changed data; returns its key."""
+    async def find_customer(self, customer: Customer) -> str | None:
+        """The customer's key: matched by e-mail (trimmed, case-insensitive), a company also by VAT number."""
+        ...
+    async def save_customer(self, customer: Customer, key: str | None, terms: SaleTerms = SaleTerms()) -> str:
+        """Create the customer (key None) or update its changed data (and its category and payment term
+        from ``terms``); returns its key."""
         ...
     async def ensure_address(self, customer_key: str, address: Address) -> str:
         """The key of this address of the customer, created once (compared after normalisation)."""
         ...
     async def create_sale(self, order: Order, customer_key: str, invoice_address: str,
-                          delivery_address: str) -> ErpSale:
-        """A draft (quotation) sale carrying ``order.erp_reference``; not yet confirmed."""
+                          delivery_address: str, terms: SaleTerms = SaleTerms()) -> ErpSale:
+        """A draft (quotation) sale carrying ``order.erp_reference``, with its lines, vouchers, shipping and
+        gift wrapping; not yet confirmed."""
         ...
     async def confirm_sale(self, key: str) -> None: ...
+    async def record_payments(self, key: str, payments: Sequence[Payment], terms: SaleTerms = SaleTerms()) -> None:
+        """The shop's payments on the sale, each once (a payment already there is recognised)."""
+        ...
+    async def cancel_sale(self, key: str) -> None:
+        """Cancel a sale the shop cancelled after import; DataError when the ERP cannot (already shipped)."""
+        ...
     async def discard_sale(self, key: str) -> None:
         """Remove a sale the hub created that was never confirmed (its totals did not match the shop's),
         so that a retry after the fix creates it afresh."""
         ...
 
     # --- fulfilment (the ERP tells what happened next)
-    async def read_sale_statuses(self, keys: Sequence[str]) -> list[SaleStatus]: ...
+    async def read_sale_statuses(self, keys: Sequence[str]) -> list[SaleStatus]:
+        """State, done shipments (partial ones too), invoices and delivery notes of each sale."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -112,6 +138,8 @@ class StatusUpdate:
     order_id: str
     state: SaleState
     tracking_number: str | None = None
+    carrier: str | None = None
+    notify_customer: bool = False          # the shop mails the customer, where it can
 
 
 @dataclass(frozen=True)
@@ -178,6 +206,17 @@ class ShopConnector(Protocol):
     def read_orders(self, updated_since: datetime | None) -> AsyncIterator[IncomingOrder]:
         """Every order updated at or after ``updated_since`` (all of them when None), every page."""
         ...
-    async def set_order_status(self, update: StatusUpdate) -> None: ...
+    async def set_order_status(self, update: StatusUpdate) -> None:
+        """Move the order to the shop state mapped to ``update.state`` (none mapped: nothing to do), add
+        the tracking number; a state or tracking number already there is not sent again."""
+        ...
+    async def add_order_note(self, order_id: str, text: str) -> None:
+        """A private note on the order for the shop's staff (why it is held or blocked); once per text."""
+        ...
+    async def publish_documents(self, order_id: str, documents: Sequence[ErpDocument],
+                                files: Mapping[str, bytes]) -> None:
+        """Make the ERP's invoice and delivery note numbers (and files, where the shop takes them) known
+        on the order; idempotent."""
+        ...
 
     async def aclose(self) -> None: ...

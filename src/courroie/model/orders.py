@@ -20,13 +20,14 @@ class Address(Record):
     country_code: str             # ISO 3166-1 alpha-2
     phone: str | None = None
     vat_number: str | None = None
+    state_code: str | None = None   # region (ISO 3166-2 subdivision code without the country), where required
 
     def normalised(self) -> tuple[str, ...]:
         """Key for "is this the same address?": case, spaces and punctuation do not count."""
         def norm(value: str | None) -> str:
             return " ".join("".join(c for c in (value or "").casefold() if c.isalnum() or c.isspace()).split())
         return tuple(norm(v) for v in (self.first_name, self.last_name, self.company, self.street,
-                                      self.street2, self.postcode, self.city, self.country_code))
+                                      self.street2, self.postcode, self.city, self.country_code, self.state_code))
 
 
 class Customer(Record):
@@ -36,6 +37,7 @@ class Customer(Record):
     company: str | None = None
     vat_number: str | None = None
     group: str | None = None      # the shop's customer group (B2B / B2C)
+    is_guest: bool = False        # checked out without an account
 
     @property
     def email_key(self) -> str:
@@ -53,9 +55,19 @@ class OrderLine(Record):
 
 
 class Payment(Record):
-    method: str
+    method: str                   # the shop's payment module or method name, mapped to an ERP journal
     amount: Decimal
     transaction_id: str | None = None
+    paid_at: AwareDatetime | None = None
+
+
+class Voucher(Record):
+    """A cart rule or voucher applied to the whole order (its share of the discount totals)."""
+
+    name: str
+    code: str | None = None
+    amount_tax_excl: Decimal
+    amount_tax_incl: Decimal
 
 
 class Order(Record):
@@ -74,8 +86,15 @@ class Order(Record):
     discounts_tax_incl: Decimal = Decimal(0)
     total_tax_excl: Decimal
     total_tax_incl: Decimal
+    vouchers: tuple[Voucher, ...] = ()          # the detail of discounts_tax_excl / _incl
+    gift_wrapping_tax_excl: Decimal = Decimal(0)
+    gift_wrapping_tax_incl: Decimal = Decimal(0)
+    gift_message: str | None = None
     carrier: str | None = None
     payments: tuple[Payment, ...] = ()
+    paid: bool = True             # False while the shop waits for the money (bank transfer, cheque)
+    cancelled: bool = False       # cancelled in the shop
+    refunded_tax_incl: Decimal = Decimal(0)     # credit slips issued in the shop
     state: str | None = None      # the shop's own state, for the record
 
     @property
