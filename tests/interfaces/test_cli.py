@@ -66,6 +66,16 @@ def test_plan_lists_field_changes_and_explain_tells_where_values_come_from(env: 
     explained = env.cli("explain", product.code, "--shop", "shop-a")
     assert explained.returncode == 0, explained.stdout + explained.stderr
     assert "ERP name" in explained.stdout and "on_create" in explained.stdout and "history" in explained.stdout
+    assert "holds it" in explained.stdout and "changed in the shop" not in explained.stdout
+
+    # A merchant edits the weight in the back office: explain reads the shop and says so.
+    product_id = env.hub().bindings("shop-a", "product").get(product.code).external_id
+    with env.ws("shop-a") as ws:
+        patched = ws.patch(f"/products/{product_id}", content=(
+            f'<prestashop><product><id>{product_id}</id><weight>99.5</weight></product></prestashop>'))
+    assert patched.status_code == 200, patched.text
+    explained = env.cli("explain", product.code, "--shop", "shop-a")
+    assert "changed in the shop" in explained.stdout and "99.5" in explained.stdout
 
 
 def test_status_and_journal_tell_what_happened_to_a_record(env: Env, tryton_catalog):

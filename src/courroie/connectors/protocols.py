@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from courroie.model import (
     Address, Category, Customer, ErpDocument, FileRef, IncomingOrder, Order, Payment, PriceRule, Product,
@@ -175,6 +175,10 @@ class ShopConnector(Protocol):
         ...
     async def find_product(self, sku: str) -> ShopProductIds | None:
         """The product whose reference is ``sku``, if the shop has one (to recover an interrupted create)."""
+        ...
+    async def read_product(self, product_id: str) -> dict[str, Any] | None:
+        """What the shop holds now, by ``PRODUCT_FIELDS`` name, for the fields it can show back (for
+        ``courroie explain``); None when the product is gone."""
         ...
     async def deactivate_product(self, product_id: str) -> None: ...
     async def delete_product(self, product_id: str) -> None: ...

@@ -167,15 +167,15 @@ def explain(sku: str, shop: Annotated[str, typer.Option(help="The shop.")],
             config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Why a shop shows what it shows for one SKU: each value, its origin, its owner, when it was sent."""
     from courroie.interfaces.operations import explain as explain_sku
-    report = explain_sku(_hub(config), sku, shop)
+    report = asyncio.run(explain_sku(_hub(config), sku, shop))
     if not report["published"] and not report["shop_id"]:
         console.print(f"{sku} is not published in {shop} (not in the ERP, not in its assortment, or blocked: "
                       f"see `courroie blocked list --shop {shop}`)")
     console.print(f"[bold]{sku}[/bold] in [bold]{shop}[/bold]: shop id {report['shop_id']}, "
-                  f"last sent {when(report['last_sent'])} UTC")
-    table = Table("field", "value sent", "origin", "owner", title="published values")
+                  f"last sent {when(report['last_sent'])} UTC; shop {report['shop_read']}")
+    table = Table("field", "value sent", "origin", "owner", "in the shop now", title="published values")
     for row in report["fields"]:
-        table.add_row(row["field"], _short(row["value"], 70), row["origin"], row["owner"])
+        table.add_row(row["field"], _short(row["value"], 60), row["origin"], row["owner"], _short(row["in_shop"], 40))
     console.print(table)
     if report["base_price"] is not None:
         console.print(f"base price (prices flow): {report['base_price']}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 from courroie.config import HubConfig
@@ -113,30 +115,85 @@ async def plan_flow(hub: Hub, flow: str, *, shop: str | None = None) -> dict[str
                              "planned": run.planned} for run in hub.flow_runs}
 
 
-def explain(hub: Hub, sku: str, shop: str) -> dict[str, Any]:
+async def explain(hub: Hub, sku: str, shop: str) -> dict[str, Any]:
     """For each value published for ``sku`` in ``shop``: the value, where it came from, who owns the field,
-    and when it was last sent."""
+    when it was last sent, and whether the shop still holds it (read back from the shop now)."""
     hub.config.shop(shop)
     product = hub.bindings(shop, "product").get(sku)
     overrides = hub.config.shop(shop).hub.catalog.overrides.get(sku, {})
     ownership = hub.config.ownership_of(shop)
     snapshot = ((product.sent or {}).get("sent") or {}) if product else {}
+    base = hub.bindings(shop, "base_price").get(sku)
+    base_price = ((base.sent or {}).get("sent") or {}).get("price") if base else None
+    if base_price is not None and "price" in snapshot:
+        snapshot = {**snapshot, "price": base_price}       # the prices flow owns the price once it ran
+    held, unreachable = await _held(hub, shop, product.external_id if product else None)
     fields = [{"field": field, "value": value, "owner": ownership.get(field, "always"),
-               "origin": _origin(field, overrides, ownership.get(field, "always"))}
+               "origin": _origin(field, overrides, ownership.get(field, "always")),
+               "in_shop": _in_shop(field, value, held, unreachable)}
               for field, value in sorted(snapshot.items())]
     variant = hub.bindings(shop, "variant").get(sku)
     stock = hub.bindings(shop, "stock").get(sku)
-    base = hub.bindings(shop, "base_price").get(sku)
     rules = [b for key, b in hub.bindings(shop, "price_rule").all().items() if key.split("|")[0] == sku]
     return {
         "sku": sku, "shop": shop, "published": bool(product and product.external_id),
         "shop_id": product.external_id if product else (variant.external_id if variant else None),
         "last_sent": product.updated_at if product else None, "fields": fields,
-        "base_price": ((base.sent or {}).get("sent") or {}).get("price") if base else None,
+        "shop_read": unreachable or ("the product is gone from the shop" if product and held is None else "read now"),
+        "base_price": base_price,
         "price_rules": [{"id": b.external_id, **((b.sent or {}).get("sent") or {})} for b in rules],
         "stock": {"quantity": stock.fingerprint, "sent": stock.updated_at} if stock else None,
         "history": hub.journal.history(record=sku, connection=shop, limit=20),
     }
+
+
+async def _held(hub: Hub, shop: str, product_id: str | None) -> tuple[dict[str, Any] | None, str | None]:
+    """What the shop holds now, or why it could not be asked."""
+    if not product_id:
+        return None, None
+    try:
+        async with hub:
+            return await hub.shops[shop].read_product(product_id), None
+    except Exception as error:       # an explanation must still show what the hub knows
+        return None, f"the shop could not be read ({type(error).__name__}: {error})"
+
+
+def _in_shop(field: str, sent: Any, held: dict[str, Any] | None, unreachable: str | None) -> str:
+    """``holds it``, ``changed in the shop: …``, or why it cannot be told."""
+    if unreachable or held is None:
+        return "unknown"
+    if field not in held:
+        return "not readable back"
+    now = held[field]
+    if field == "categories":                      # a set: the shop lists them in its own order
+        sent, now = sorted(map(str, sent or [])), sorted(map(str, now or []))
+    return "holds it" if same_value(sent, now) else f"changed in the shop: {json.dumps(now, ensure_ascii=False)}"
+
+
+def same_value(sent: Any, held: Any) -> bool:
+    """Equal as the shop stores them: numbers by value, texts trimmed, money by its amount, and
+    translations on the languages the hub sent."""
+    if isinstance(sent, dict) and {"amount", "currency"} <= set(sent):      # money: the shop keeps the amount
+        return same_value(sent["amount"], held)
+    if isinstance(sent, dict) and isinstance(held, dict):
+        return all(same_value(value, held.get(key, "")) for key, value in sent.items())
+    if isinstance(sent, list) and isinstance(held, list):
+        return len(sent) == len(held) and all(same_value(a, b) for a, b in zip(sent, held))
+    number_a, number_b = _number(sent), _number(held)
+    if number_a is not None and number_b is not None:
+        return number_a == number_b
+    if sent in (None, "") and held in (None, "", "0"):
+        return True
+    return (sent.strip() if isinstance(sent, str) else sent) == (held.strip() if isinstance(held, str) else held)
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
 
 
 def _origin(field: str, overrides: dict, owner: str) -> str:
