@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequenc
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from lxml import etree
@@ -282,6 +282,12 @@ class PrestaShopShop:
         variant_ids = {as_text(row.get("reference")): as_text(row.get("id")) for row in combinations
                        if as_text(row.get("reference"))}
         return ShopProductIds(product_id, variant_ids or {sku: "0"})
+
+    async def read_product(self, product_id: str) -> dict[str, Any] | None:
+        """What the shop holds now for the fields it can show back, by ``PRODUCT_FIELDS`` name; None
+        when the product is gone."""
+        rows = await self._client.read("products", filters={"id": f"[{as_int(product_id)}]"})
+        return mapping.held_fields(rows[0], self.config) if rows else None
 
     async def deactivate_product(self, product_id: str) -> None:
         await self._client.update("products", product_id, mapping.deactivation_element(product_id))

@@ -102,6 +102,29 @@ def association(record: Row, name: str) -> list[str]:
     return id_list(associations.get(name)) if isinstance(associations, dict) else []
 
 
+def texts_by_language(value: object, config: PrestaShopConfig) -> dict[str, str]:
+    """A multilingual field as ``{language code: text}`` for the configured languages."""
+    if not isinstance(value, list):
+        return {code: as_text(value) for code in config.languages}
+    by_id = {as_int(item.get("id")): as_text(item.get("value")) for item in value if isinstance(item, dict)}
+    return {code: by_id.get(language_id, "") for code, language_id in config.languages.items()}
+
+
+def held_fields(row: Row, config: PrestaShopConfig) -> dict[str, Any]:
+    """A product as the shop holds it, in the hub's field names (the fields that read back as written)."""
+    return {
+        "name": texts_by_language(row.get("name"), config),
+        "description": texts_by_language(row.get("description"), config),
+        "short_description": texts_by_language(row.get("description_short"), config),
+        "price": number_text(as_decimal(row.get("price"))),
+        "ean13": as_text(row.get("ean13")) or None,
+        "weight": number_text(as_decimal(row.get("weight"))),
+        "dimensions": [number_text(as_decimal(row.get(name))) for name in ("width", "height", "depth")],
+        "active": as_text(row.get("active")) == "1",
+        "categories": association(row, "categories"),
+    }
+
+
 # --- writing documents ----------------------------------------------------------------------
 
 
