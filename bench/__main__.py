@@ -47,7 +47,8 @@ def main() -> None:
     for name in names:
         function, title = BENCHMARKS[name]
         started = time.perf_counter()
-        show(console, title, function())
+        catalog, rows = function()
+        show(console, f"{title}\nERP: {catalog}", rows)
         console.print(f"({name}: {time.perf_counter() - started:.0f} s in all)\n")
 
 

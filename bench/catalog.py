@@ -19,7 +19,8 @@ CONCURRENCY = 4
 
 
 def catalog_benchmark(products: int = 1000, shops: int = 2, *, changed: float = 0.0,
-                      naive_sample: int = 0) -> list[dict]:
+                      naive_sample: int = 0) -> tuple[str, list[dict]]:
+    """The catalog's description (products, share with variants, articles) and the table's rows."""
     rows = []
     with systems(products, shops, concurrency=CONCURRENCY) as bench:
         rows.append(_pass(bench, "first push"))
@@ -30,7 +31,7 @@ def catalog_benchmark(products: int = 1000, shops: int = 2, *, changed: float = 
         if naive_sample:
             rows.append(_capacity(bench))
             rows.append(_naive(bench, naive_sample, rows[0]["products"], rows))
-    return rows
+    return bench.catalog, rows
 
 
 def _pass(bench: Systems, label: str) -> dict:

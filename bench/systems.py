@@ -1,5 +1,6 @@
-"""The systems a benchmark runs against: a real Tryton seeded with N products, PrestaShop sandboxes at
-their realistic default latency, and a hub configured for them (the same path as `courroie`)."""
+"""The systems a benchmark runs against: a real Tryton seeded with N products (shaped as
+:data:`BENCH_SHAPE`: 30 % of them with 2 to 6 variants), PrestaShop sandboxes at their realistic default
+latency, and a hub configured for them (the same path as `courroie`)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,24 @@ from courroie.config import load_config
 from courroie.sandbox.config import SandboxShop, add_customer_group, write_sandbox_config
 from courroie.engine.hub import Hub
 from courroie.sandbox.tryton import TrytonServer, ensure_template
-from courroie.sandbox.tryton.catalog import build_catalog
+from courroie.sandbox.tryton.catalog import BENCH_SHAPE, Catalog, Shape, build_catalog
 
-def skus_for(products: int) -> int:
-    """How many ERP articles (variants) the seed needs to hold at least ``products`` shop products."""
+
+def bench_catalog(products: int, shape: Shape | None = BENCH_SHAPE) -> Catalog:
+    """The catalog of exactly ``products`` shop products (templates): the catalog is prefix-stable, so
+    it has the articles (variants) of the first ``products`` templates of any larger one."""
     skus = products
-    while len(build_catalog(skus).products) < products:
-        skus += max(10, (products - len(build_catalog(skus).products)))
-    return skus
+    while len(templates := build_catalog(skus, shape=shape).products) < products:
+        skus = skus * products // len(templates) + 10
+    return build_catalog(sum(len(p.variants) for p in templates[:products]), shape=shape)
+
+
+def describe(catalog: Catalog) -> str:
+    """E.g. "10,000 products, 30 % of them with 2–6 variants, 19,012 articles"."""
+    counts = [len(p.variants) for p in catalog.products]
+    several = [n for n in counts if n > 1]
+    return (f"{len(counts):,} products, {len(several) / len(counts):.0%} of them with "
+            f"{min(several, default=0)}–{max(several, default=0)} variants, {sum(counts):,} articles")
 
 
 class SandboxProcess:
@@ -71,6 +82,7 @@ class Systems:
     config: Path
     shops: dict[str, SandboxProcess]
     erp: TrytonServer
+    catalog: str  # what the ERP holds, see describe()
 
     def hub(self, **kwargs) -> Hub:
         return Hub.open(load_config(self.config), **kwargs)
@@ -94,9 +106,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def systems(products: int, shops: int, *, concurrency: int = 4, latency_ms: float | None = None) -> Iterator[Systems]:
+def systems(products: int, shops: int, *, concurrency: int = 4, latency_ms: float | None = None,
+            shape: Shape | None = BENCH_SHAPE) -> Iterator[Systems]:
     root = Path(tempfile.mkdtemp(prefix="courroie-bench-"))
-    template = ensure_template(skus_for(products))
+    catalog = bench_catalog(products, shape)
+    template = ensure_template(sum(1 for _ in catalog.variants), shape=shape)
     with ExitStack() as stack:
         erp = stack.enter_context(TrytonServer.start(root / "tryton", databases=["bench"], template=template))
         urls = {}
@@ -111,4 +125,4 @@ def systems(products: int, shops: int, *, concurrency: int = 4, latency_ms: floa
             root / "courroie.yaml", store=root / "hub.db", erp_url=erp.url, database="bench", concurrency=concurrency,
             shops={name: SandboxShop(shop.url, f"BENCH_{name.upper()}_KEY", ("TLS", "BDX"),
                                      add_customer_group(shop.url, shop.key)) for name, shop in urls.items()})
-        yield Systems(config, urls, erp)
+        yield Systems(config, urls, erp, describe(catalog))

@@ -10,8 +10,8 @@ import datetime as dt
 import hashlib
 
 from courroie.sandbox.tryton.catalog import (
-    ATTRIBUTES, FEATURE_ATTRIBUTES, IMAGE_LIMIT, MIN_PRODUCTS, build_catalog, ean13, manual_pdf, price_lists,
-    promotions, sales_period,
+    ATTRIBUTES, BENCH_SHAPE, FEATURE_ATTRIBUTES, IMAGE_LIMIT, MIN_PRODUCTS, Shape, build_catalog, ean13, manual_pdf,
+    price_lists, promotions, sales_period,
 )
 
 
@@ -159,3 +159,74 @@ def test_price_lists_and_promotions_around_the_build_day(catalog):
     assert sales_period(today) == (dt.date(2026, 2, 23), dt.date(2026, 12, 31))
     names = [p.name for p in promotions(catalog, today)]
     assert names[0] == "Code de bienvenue" and len(names) == 4
+
+
+def test_default_catalog_keeps_the_counts_and_anchors_of_the_data_contract(catalog):
+    """The figures of :mod:`courroie.sandbox.tryton.seed`'s docstring: a shape must never move them."""
+    products = catalog.products
+    assert len(products) == 138 and Counter(p.type for p in products) == {"goods": 131, "kit": 4, "service": 3}
+    assert sum(bool(p.attribute_set) for p in products) == 84
+    assert Counter(min(len(p.variants), 2) for p in products) == {2: 83, 1: 55}
+    assert max(len(p.variants) for p in products) == 4 and catalog.attributes == ATTRIBUTES
+    assert sum(bool(v.ean) for v in catalog.variants) == 218
+    assert catalog.variant("MOT-BAT-400-24V").stock == {"TLS": 4, "BDX": 1}
+    assert catalog.variant("MOT-BAT-400-230V").stock == {"TLS": 2, "BDX": 8}
+    assert catalog.variant("MOT-ENT-500-230V").stock == {"TLS": 0, "BDX": 8}
+    assert catalog.variant("MOT-GAR-600-800N").ean is None
+    assert sum(len(p.pictures) for p in products) == 175 and sum(len(p.documents) for p in products) == 38
+    assert len(build_catalog(380).products) == 207
+    big = build_catalog(10_000)
+    assert (len(big.products), sum(bool(v.ean) for v in big.variants)) == (5495, 9027)
+
+
+@pytest.fixture(scope="module")
+def shaped():
+    return build_catalog(4000, shape=BENCH_SHAPE)  # ~2,100 templates
+
+
+def test_bench_shape_gives_30_percent_of_templates_2_to_6_variants(shaped):
+    counts = Counter(len(p.variants) for p in shaped.products)
+    several = sum(n for size, n in counts.items() if size > 1)
+    assert abs(several / len(shaped.products) - 0.30) <= 0.02
+    assert set(counts) == {1, 2, 3, 4, 5, 6}
+    assert all(counts[size] > several / 10 for size in range(2, 7))  # uniform, roughly
+    codes = [v.code for v in shaped.variants]
+    assert len(codes) == len(set(codes)) == 4000
+
+
+def test_bench_shape_uses_only_declared_attribute_values(shaped):
+    sets = {s.key: set(s.attributes) for s in shaped.attribute_sets}
+    values = {a.name: {v[0] for v in a.values} for a in shaped.attributes}
+    for product in shaped.products:
+        for variant in product.variants:
+            assert variant.code == product.code + (variant.suffix or "")
+            assert set(variant.attributes) <= sets.get(product.attribute_set or "", set())
+            assert all(key in values[name] for name, key in variant.attributes.items())
+    used = {(n, k) for v in shaped.variants for n, k in v.attributes.items()}
+    assert ("max_weight", "2000kg") in used and ("material", "zinc") in used  # the extra values are used
+    # Appended: the default values keep their place in the selections.
+    assert all(a.values[: len(d.values)] == d.values for a, d in zip(shaped.attributes, ATTRIBUTES, strict=True))
+
+
+def test_one_article_templates_of_the_shape_are_plain_products(shaped):
+    single = [p for p in shaped.products if p.attribute_set and len(p.variants) == 1]
+    assert single
+    for product in single:
+        (variant,) = product.variants
+        assert variant.suffix is None and set(variant.attributes) <= set(FEATURE_ATTRIBUTES)
+        assert all(picture.variant is None for picture in product.pictures)
+
+
+def test_bench_shape_is_deterministic_and_prefix_stable(shaped):
+    small = build_catalog(1000, shape=BENCH_SHAPE)
+    assert small == build_catalog(1000, shape=BENCH_SHAPE)
+    assert shaped.products[:400] == small.products[:400]
+    exact = sum(len(p.variants) for p in shaped.products[:500])  # what the benchmark does for 500 products
+    assert build_catalog(exact, shape=BENCH_SHAPE).products == shaped.products[:500]
+
+
+def test_shapes_beyond_the_choices_are_refused():
+    with pytest.raises(ValueError):
+        Shape(0.3, 7)
+    with pytest.raises(ValueError):
+        Shape(1.5)

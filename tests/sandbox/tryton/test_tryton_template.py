@@ -8,6 +8,7 @@ import time
 import pytest
 
 from courroie.sandbox.tryton import copy_database, ensure_template
+from courroie.sandbox.tryton.catalog import BENCH_SHAPE, Shape
 from courroie.sandbox.tryton.template import template_key
 
 
@@ -23,6 +24,8 @@ def test_key_depends_on_size_seed_and_year():
     key = template_key(240, 2026, 2026)
     assert key == template_key(240, 2026, 2026)
     assert len({key, template_key(241, 2026, 2026), template_key(240, 1, 2026), template_key(240, 2026, 2027)}) == 4
+    shaped = template_key(240, 2026, 2026, BENCH_SHAPE)
+    assert len({key, shaped, template_key(240, 2026, 2026, Shape(0.3, 5))}) == 3
 
 
 def test_copy_is_a_complete_database(tryton_template, tryton_catalog, tmp_path):

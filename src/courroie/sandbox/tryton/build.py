@@ -6,6 +6,7 @@ caller (a test session, the hub). Prints one JSON object on stdout.
 
     build base    --dir D --name N --today YYYY-MM-DD    # activate modules, seed the company
     build catalog --dir D --name N --today YYYY-MM-DD --products 240 --seed 2026 --company 1
+                  [--variant-share 0.3 --max-variants 6]    # a shaped catalog (catalog.Shape)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import contract
+from .catalog import Shape
 
 
 def write_config(data_dir: Path) -> Path:
@@ -86,7 +88,9 @@ def _configure_database() -> None:
     }])  # fmt: skip
 
 
-def build_catalog(name: str, today: dt.date, n_products: int, seed: int, company_id: int) -> dict[str, Any]:
+def build_catalog(
+    name: str, today: dt.date, n_products: int, seed: int, company_id: int, shape: Shape | None = None
+) -> dict[str, Any]:
     from trytond.pool import Pool
 
     from .catalog import build_catalog as make_catalog
@@ -96,7 +100,7 @@ def build_catalog(name: str, today: dt.date, n_products: int, seed: int, company
     Pool.start()
     Pool(name).init()
     loaded = time.monotonic()
-    catalog = make_catalog(n_products, seed)
+    catalog = make_catalog(n_products, seed, shape=shape)
     seed_catalog(name, company_id, catalog, today)
     return {
         "templates": len(catalog.products),
@@ -115,13 +119,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--products", type=int, default=contract.DEFAULT_N_PRODUCTS)
     parser.add_argument("--seed", type=int, default=contract.RANDOM_SEED)
     parser.add_argument("--company", type=int, default=1)
+    parser.add_argument("--variant-share", type=float)
+    parser.add_argument("--max-variants", type=int, default=6)
     args = parser.parse_args(argv)
     _configure(args.dir.resolve())
     if args.stage == "base":
         (args.dir / f"{args.name}.sqlite").touch()  # trytond's SQLite backend wants the file
         result = build_base(args.name, args.today)
     else:
-        result = build_catalog(args.name, args.today, args.products, args.seed, args.company)
+        shape = None if args.variant_share is None else Shape(args.variant_share, args.max_variants)
+        result = build_catalog(args.name, args.today, args.products, args.seed, args.company, shape)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 

@@ -3,6 +3,7 @@
 Pure and deterministic (no trytond import, no I/O), so tests can compute what the database must
 hold. ``build_catalog(n)`` is *prefix-stable*: the first products of a 240-SKU catalog are the first
 products of a 10,000-SKU one (only the last template may lose variants to hit ``n`` exactly).
+``build_catalog(n, shape=BENCH_SHAPE)`` mixes variants differently, for the benchmark (:class:`Shape`).
 """
 
 from __future__ import annotations
@@ -229,6 +230,52 @@ VARIANT_CHOICES: dict[str, tuple[tuple[str, dict[str, str]], ...]] = {
     "radio": (("-433", {"frequency": "433mhz"}), ("-868", {"frequency": "868mhz"})),
     "rack": (("-NYL", {"material": "nylon"}), ("-ACI", {"material": "steel"})),
 }
+
+Choices = tuple[tuple[str | None, dict[str, str]], ...]
+_ONE_ARTICLE: Choices = ((None, {}),)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Another mix of variants, for the benchmark: ``variant_share`` of the templates have 2 to
+    ``max_variants`` variants (uniformly), the others a single article. Without a shape the catalog is
+    the demo's, whose exact contents the tests and the data contract (:mod:`.seed`) describe."""
+
+    variant_share: float
+    max_variants: int = 6
+
+    def __post_init__(self) -> None:
+        widest = max(len(VARIANT_CHOICES[k] + EXTRA_CHOICES.get(k, ())) for k in VARIANT_CHOICES)
+        if not (0 <= self.variant_share <= 1 and 2 <= self.max_variants <= widest):
+            raise ValueError(f"a shape needs a share in [0, 1] and 2 to {widest} variants: {self}")
+
+    @property
+    def slug(self) -> str:
+        """In template names, so that a shaped database is never taken for a default one."""
+        return f"v{round(self.variant_share * 100)}x{self.max_variants}"
+
+
+# Shaped catalogs only: more values and choices, appended so that the default catalog is unchanged, for
+# these attribute sets to offer 6 variants (swing and powered keep 2: their shaped templates have one article).
+EXTRA_VALUES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "max_weight": tuple((f"{w}kg", f"{w} kg", f"{w} kg") for w in (1500, 2000)),
+    "thrust": tuple((f"{n}n", f"{n} N", f"{n} N") for n in (1200, 1500, 2000)),
+    "frequency": (("40mhz", "40,685 MHz", "40.685 MHz"), ("30mhz", "30,875 MHz", "30.875 MHz"),
+                  ("27mhz", "26,995 MHz", "26.995 MHz"), ("315mhz", "315 MHz", "315 MHz")),
+    "material": (("nylon_steel", "Nylon à âme acier", "Steel-core nylon"),
+                 ("galvanised", "Acier galvanisé", "Galvanised steel"),
+                 ("stainless", "Acier inoxydable", "Stainless steel"), ("zinc", "Acier zingué", "Zinc-plated steel")),
+}  # fmt: skip
+EXTRA_CHOICES: dict[str, Choices] = {
+    "sliding": tuple((f"-230V-{w}KG", {"voltage": "230v", "max_weight": f"{w}kg"}) for w in (1500, 2000)),
+    "garage": tuple((f"-{n}N", {"thrust": f"{n}n"}) for n in (1200, 1500, 2000)),
+    "remote": tuple((f"-40-{c}C", {"frequency": "40mhz", "channels": c}) for c in ("2", "4")),
+    "radio": tuple((f"-{f}", {"frequency": f"{f}mhz"}) for f in (40, 30, 27, 315)),
+    "rack": (("-NYA", {"material": "nylon_steel"}), ("-GAL", {"material": "galvanised"}),
+             ("-INO", {"material": "stainless"}), ("-ZIN", {"material": "zinc"})),
+}  # fmt: skip
+SHAPED_ATTRIBUTES = tuple(replace(a, values=a.values + EXTRA_VALUES.get(a.name, ())) for a in ATTRIBUTES)
+BENCH_SHAPE = Shape(0.30, 6)  # "10,000 products, 30 % of them with 2 to 6 variants"
 
 BRANDS = ("Sudmatic", "Occitek", "Autan Systems", "Pyrenea")
 SERIES = (
@@ -546,8 +593,10 @@ def _description(summary: str, features: Sequence[str], variant_line: str | None
 
 
 class _Generator:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, shape: Shape | None = None) -> None:
         self.rng = random.Random(seed)
+        self.shape = shape
+        self.varied = 0  # templates given several variants by the shape
         self.ean_counter = 0
         self.models: dict[str, int] = {}
         self.products: list[Product] = []
@@ -574,9 +623,11 @@ class _Generator:
         features = rng.sample(family.features, 3)
         price = _price(rng, *family.price)
         weight = round(rng.uniform(*family.weight), 2)
-        no_variant: tuple[tuple[str | None, dict[str, str]], ...] = ((None, {}),)
-        choices = VARIANT_CHOICES.get(family.attribute_set or "", no_variant)
-        count = rng.randint(min(2, len(choices)), len(choices))
+        if self.shape:
+            choices, count = self.shaped_choices(family, self.shape)
+        else:
+            choices = VARIANT_CHOICES.get(family.attribute_set or "", _ONE_ARTICLE)
+            count = rng.randint(min(2, len(choices)), len(choices))
         picked = choices[:count][:max_variants]
         variants = tuple(
             self.variant(family, code, suffix, attrs, features) for suffix, attrs in picked
@@ -597,6 +648,16 @@ class _Generator:
             brand=brand,
             model_name=label,
         )
+
+    def shaped_choices(self, family: Family, shape: Shape) -> tuple[Choices, int]:
+        """Variants while the share of templates with variants is below the shape's (exact at any
+        size), from the families that can offer ``max_variants`` of them; else one article."""
+        key = family.attribute_set or ""
+        choices = VARIANT_CHOICES.get(key, ()) + EXTRA_CHOICES.get(key, ())
+        if len(choices) < shape.max_variants or self.varied >= shape.variant_share * (len(self.products) + 1):
+            return _ONE_ARTICLE, 1
+        self.varied += 1
+        return choices, self.rng.randint(2, shape.max_variants)
 
     def variant(
         self,
@@ -678,7 +739,7 @@ class _Generator:
 
 
 def _variant_labels(attrs: dict[str, str], lang: str) -> str:
-    by_name = {a.name: a for a in ATTRIBUTES}
+    by_name = {a.name: a for a in SHAPED_ATTRIBUTES}  # a superset: the same labels for the default values
     return ", ".join(by_name[name].label(key, lang) for name, key in attrs.items() if name not in FEATURE_ATTRIBUTES)
 
 
@@ -738,7 +799,7 @@ def _pictures(product: Product) -> tuple[Picture, ...]:
         pictures += [
             Picture(10 + i, f"{product.name_en} ({_variant_labels(v.attributes, 'en')})",
                     f"{product.name_fr} ({_variant_labels(v.attributes, 'fr')})", v.code)
-            for i, v in enumerate(product.variants)
+            for i, v in enumerate(product.variants) if v.attributes  # not a shaped one-article remote
         ]  # fmt: skip
     return tuple(pictures)
 
@@ -861,11 +922,12 @@ def promotions(catalog: Catalog, today: dt.date) -> tuple[Promotion, ...]:
     )  # fmt: skip
 
 
-def build_catalog(n_products: int, seed: int = RANDOM_SEED) -> Catalog:
-    """Return a catalog with exactly ``n_products`` SKUs (product.product records)."""
+def build_catalog(n_products: int, seed: int = RANDOM_SEED, *, shape: Shape | None = None) -> Catalog:
+    """Return a catalog with exactly ``n_products`` SKUs (product.product records); ``shape``: mixed as
+    it says, with the values of :data:`EXTRA_VALUES` in its attributes (the benchmark's)."""
     if n_products < MIN_PRODUCTS:
         raise ValueError(f"n_products must be at least {MIN_PRODUCTS}")
-    gen = _Generator(seed)
+    gen = _Generator(seed, shape)
     count = 0
 
     def add(product: Product) -> None:
@@ -887,4 +949,5 @@ def build_catalog(n_products: int, seed: int = RANDOM_SEED) -> Catalog:
             add(gen.family_product(family, n_products - count))
     assert count == n_products, "the first round must fit in MIN_PRODUCTS"
     products = tuple(_details(p, index, seed) for index, p in enumerate(gen.products))
-    return Catalog(CATEGORIES, ATTRIBUTES, ATTRIBUTE_SETS, products, TAG_CATEGORIES)
+    attributes = SHAPED_ATTRIBUTES if shape else ATTRIBUTES
+    return Catalog(CATEGORIES, attributes, ATTRIBUTE_SETS, products, TAG_CATEGORIES)

@@ -28,6 +28,10 @@ Data contract (the Tryton connector relies on it)
   Two more, ``protection`` (ip20/ip44/ip54/ip67) and ``warranty`` (1y/2y/3y), are in the sets of
   motors and powered equipment with the same value on every variant of a template
   (``catalog.FEATURE_VALUES``): characteristics a shop shows as features, not options.
+  A shaped catalog (the benchmark's, ``catalog.Shape``) adds values (``catalog.EXTRA_VALUES``):
+  ``max_weight`` 1500kg/2000kg, ``thrust`` 1200n/1500n/2000n, ``frequency`` 40mhz/30mhz/27mhz/315mhz,
+  ``material`` nylon_steel/galvanised/stainless/zinc; its one-article templates of a set have a product
+  without suffix nor option attributes. The figures below are those of the default catalog.
 - Categories: ``product.category`` tree (``parent``), catalog categories have
   ``accounting = False`` (roots: Motorisation, Télécommandes, Accessoires, Sécurité, Pièces
   détachées, Kits, Services et documentation; three levels under Motorisation). About one template
@@ -102,7 +106,7 @@ For the default ``n = 240`` catalog SKUs:
 - 29 catalog categories (7 roots, 3 levels) + 4 label categories + 3 accounting categories; 19 templates
   in 2 catalog categories;
 - 8 attributes, 7 attribute sets; 218 EAN-13 identifiers;
-- stock (goods variants, 234): 161 in both warehouses, 29 in Toulouse only, 22 in Bordeaux only,
+- stock (goods variants, 233): 161 in both warehouses, 29 in Toulouse only, 22 in Bordeaux only,
   21 in none; 373 done moves. Anchors: MOT-BAT-400-24V TLS 4 / BDX 1, MOT-BAT-400-230V TLS 2 /
   BDX 8, MOT-VER-300-24V none, MOT-ENT-500-230V Bordeaux only, MOT-GAR-600-800N has no EAN;
 - 175 pictures (36 of variants), 38 manuals, 236 brand identifiers, 51 templates with feature

@@ -4,11 +4,12 @@ Two layers, each cached as ``<cache>/<name>-<key>.sqlite`` plus a ``.json`` of m
 
 - ``base``: the modules of :data:`contract.MODULES` activated with en+fr, and the company set up
   (:func:`seed.seed_base`) — the slow part, ~25–40 s;
-- ``catalog-<n>``: a copy of ``base`` with the catalog of ``n`` SKUs (:func:`seed.seed_catalog`).
+- ``catalog-<n>``: a copy of ``base`` with the catalog of ``n`` SKUs (:func:`seed.seed_catalog`);
+  ``catalog-<n>-<shape slug>`` with a shaped one (the benchmark's, :class:`catalog.Shape`).
 
 The key hashes the installed ``trytond*`` distributions, the module list, :data:`SEED_VERSION`,
-the sandbox's own source files, the product count, the random seed and the year (fiscal years
-are created around the build year). The cache directory is ``$COURROIE_CACHE/tryton`` or
+the sandbox's own source files, the product count, the shape if any, the random seed and the year
+(fiscal years are created around the build year). The cache directory is ``$COURROIE_CACHE/tryton`` or
 ``~/.cache/courroie/tryton``. Builds take a file lock, so parallel test workers build once.
 Databases are copied with SQLite's backup API (they run in WAL mode: never ``cp`` a live one).
 """
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from . import contract
+from .catalog import Shape
 
 _SOURCES = ("build.py", "catalog.py", "contract.py", "seed.py")  # what shapes the data
 
@@ -77,7 +79,7 @@ def trytond_versions() -> dict[str, str]:
     return dict(sorted(versions.items()))
 
 
-def template_key(n_products: int, seed: int, year: int) -> str:
+def template_key(n_products: int, seed: int, year: int, shape: Shape | None = None) -> str:
     here = Path(__file__).parent
     sources = hashlib.sha256(b"".join((here / name).read_bytes() for name in _SOURCES))
     material = {
@@ -89,6 +91,8 @@ def template_key(n_products: int, seed: int, year: int) -> str:
         "seed": seed,
         "year": year,
     }
+    if shape:  # only then: the keys of default templates stay as they were
+        material["shape"] = asdict(shape)
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -123,19 +127,23 @@ def ensure_template(
     seed: int = contract.RANDOM_SEED,
     cache: Path | None = None,
     today: dt.date | None = None,
+    shape: Shape | None = None,
 ) -> TemplateInfo:
-    """Return the cached template with ``n_products`` SKUs (0: company only), building it if needed."""
+    """Return the cached template with ``n_products`` SKUs (0: company only) of the catalog shaped by
+    ``shape`` (None: the default one), building it if needed."""
     cache = cache or cache_dir()
     today = today or dt.date.today()
     name = f"catalog-{n_products}" if n_products else "base"
-    key = template_key(n_products, seed, today.year)
+    if n_products and shape:
+        name += f"-{shape.slug}"  # its own name: pruning old builds never touches the default's
+    key = template_key(n_products, seed, today.year, shape if n_products else None)
     meta = cache / f"{name}-{key}.json"
     with _locked(cache / f"{name}-{key}.lock"):
         if meta.exists():
             os.utime(meta)  # "last used", for _prune
             return TemplateInfo.from_json(meta.read_text())
         base = None if not n_products else ensure_template(0, seed=seed, cache=cache, today=today)
-        info = _build(cache, name, key, n_products, seed, today, base)
+        info = _build(cache, name, key, n_products, seed, today, base, shape)
         meta.write_text(info.to_json())
     _prune(cache, name, keep=key)
     return info
@@ -178,6 +186,7 @@ def _build(
     seed: int,
     today: dt.date,
     base: TemplateInfo | None,
+    shape: Shape | None = None,
 ) -> TemplateInfo:
     """Build in a scratch directory, then publish the database under its final name."""
     started = time.monotonic()
@@ -190,6 +199,8 @@ def _build(
             copy_database(base.path, work / f"{name}.sqlite")
             extra = ["--products", str(n_products), "--seed", str(seed)]
             extra += ["--company", str(base.company_id)]
+            if shape:
+                extra += ["--variant-share", str(shape.variant_share), "--max-variants", str(shape.max_variants)]
             result = _run_build("catalog", args + extra, cache / f"{name}-{key}.log")
         final = cache / f"{name}-{key}.sqlite"
         tmp_final = work / "final.sqlite"
