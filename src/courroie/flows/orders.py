@@ -1,27 +1,40 @@
 """Orders, every shop → ERP, each exactly once.
 
 read   new and changed orders since the cursor (minus an overlap window), every page
-store  each into the inbox, raw, before anything else (unique per shop order: read twice, kept once)
-map    check the order: e-mail, lines, quantities, totals
+store  each into the inbox, raw, before anything else (unique per shop order: read twice, kept once);
+       an order read again with other content is a revision (paid since, cancelled, edited)
+map    check the order: e-mail, lines, quantities, totals; hold it if an approval rule or the payment
+       policy says so; the customer group gives the ERP terms (price list, category, payment term)
 write  ask the ERP for the shop reference first (a crash after "created" and before "recorded" is
        found here, never created twice); else match or create the customer, its addresses, the sale;
-       compare the ERP's totals with the shop's to the cent; confirm
-record inbox state, binding shop order ⇄ ERP sale, journal; a bad order waits in the blocked list
+       compare the ERP's totals with the shop's to the cent; confirm; record the payments
+record inbox state, binding shop order ⇄ ERP sale, journal; a bad order waits in the blocked list and
+       the shop is told (a private note, and the state mapped to "blocked" or "on hold" if any)
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from decimal import Decimal
 
+from courroie.config import OrderSettings
+from courroie.connectors.protocols import ErpSale, SaleTerms, StatusUpdate
 from courroie.engine.failpoints import failpoint
 from courroie.engine.runs import FlowRun, flow_run
 from courroie.errors import DataError
-from courroie.model import Order
+from courroie.model import Customer, IncomingOrder, Order, SaleState
 from courroie.model.base import to_cents
 from courroie.store.db import utcnow
-from courroie.store.inbox import BLOCKED, IMPORTED, NEW, InboxEntry
+from courroie.store.inbox import BLOCKED, CANCELLED, IMPORTED, NEW, ON_HOLD, InboxEntry, content_digest
+
+log = logging.getLogger(__name__)
+
+WAITING_FOR_PAYMENT = "waiting for payment"
+# What an edit after import is compared on: the rest (state label, payments) is not an edit.
+EDITABLE = ("lines", "vouchers", "total_tax_excl", "total_tax_incl", "shipping_tax_incl", "gift_wrapping_tax_incl",
+            "invoice_address", "delivery_address", "carrier")
 
 
 async def sync_orders(hub, shop: str | None = None, *, dry_run: bool = False) -> None:
@@ -30,17 +43,23 @@ async def sync_orders(hub, shop: str | None = None, *, dry_run: bool = False) ->
 
 async def orders_of_shop(hub, shop: str, *, dry_run: bool = False) -> None:
     async with flow_run(hub, "orders", shop, dry_run=dry_run) as run:
-        await collect(run, shop)
+        revisions = await collect(run, shop)
         if not dry_run:
+            for before, after in revisions:
+                await apply_revision(run, before, after)
             await import_pending(run, shop)
 
 
-async def collect(run: FlowRun, shop: str) -> None:
-    """Shop → inbox. The cursor moves only once every page was read."""
+# --- read and store ----------------------------------------------------------------------------------
+
+async def collect(run: FlowRun, shop: str) -> list[tuple[InboxEntry, InboxEntry]]:
+    """Shop → inbox. The cursor moves only once every page was read. Returns the orders the shop
+    changed since they were stored: (as stored before, as stored now)."""
     hub = run.hub
     started = utcnow()
     since = hub.cursors.read_from(shop, "orders", overlap=_overlap(hub, shop))
     newest = None
+    revisions: list[tuple[InboxEntry, InboxEntry]] = []
 
     async def read_all() -> None:
         nonlocal newest
@@ -51,18 +70,103 @@ async def collect(run: FlowRun, shop: str) -> None:
                 run.count("seen")
                 continue
             entry, is_new = hub.inbox.receive(shop, incoming)
-            if not is_new:
+            if is_new:
+                run.record("received", _record(entry), f"order {entry.reference or entry.external_id} received")
+                failpoint("orders.after_receive")
+                if incoming.error:
+                    block(run, entry, incoming.error, incoming.details)
+            elif entry.digest != content_digest(incoming):
+                revisions.append((entry, _revise(run, entry, incoming)))
+            else:
                 run.count("already_in_inbox")
-                continue
-            run.record("received", _record(entry), f"order {entry.reference or entry.external_id} received")
-            failpoint("orders.after_receive")
-            if incoming.error:
-                block(run, entry, incoming.error, incoming.details)
 
     await run.call(read_all)
     if not run.dry_run:
         hub.cursors.advance(shop, "orders", newest, started)
+    return revisions
 
+
+def _revise(run: FlowRun, entry: InboxEntry, incoming: IncomingOrder) -> InboxEntry:
+    revised = run.hub.inbox.revise(entry.id, incoming)
+    run.record("revised", _record(entry), "the shop changed the order", details={"state_in_inbox": entry.state})
+    return revised
+
+
+# --- revisions: paid since, cancelled, edited --------------------------------------------------------
+
+async def apply_revision(run: FlowRun, before: InboxEntry, after: InboxEntry) -> None:
+    old, new = before.order(), after.order()
+    if new is None:
+        if before.state != IMPORTED:
+            block(run, after, after.reason or "the changed order could not be read")
+        return
+    if before.state == IMPORTED:
+        await _after_import(run, after, old, new)
+    elif before.state in (NEW, ON_HOLD, BLOCKED):
+        _before_import(run, before, after, new)
+
+
+def _before_import(run: FlowRun, before: InboxEntry, after: InboxEntry, new: Order) -> None:
+    """Not yet in the ERP: the latest document is the one imported. A cancelled order is not imported,
+    a paid one no longer waits, a blocked one is tried again (the shop may have fixed it)."""
+    inbox = run.hub.inbox
+    if new.cancelled:
+        inbox.set_state(after.id, CANCELLED, reason="cancelled in the shop before import")
+        run.unblock(_record(after))
+        run.record("cancelled", _record(after), "cancelled in the shop before import: not imported")
+    elif before.state == BLOCKED or (before.state == ON_HOLD and before.reason == WAITING_FOR_PAYMENT and new.paid):
+        inbox.set_state(after.id, NEW)
+
+
+async def _after_import(run: FlowRun, entry: InboxEntry, old: Order | None, new: Order) -> None:
+    """Changes made in the shop after the ERP got the order are applied where that is safe
+    (payments; cancellations by configuration) and otherwise blocked for a person to review."""
+    settings = _settings(run.hub, entry.shop)
+    record, erp = _record(entry), run.hub.erp
+    if new.cancelled and not (old and old.cancelled):
+        if settings.after_import_cancel == "review":
+            _review(run, entry, f"cancelled in the shop after import as ERP sale {entry.erp_key}: cancel it in "
+                                f"the ERP (or set orders.after_import_cancel: apply), then skip this entry")
+        elif await run.succeeded(record, lambda: erp.cancel_sale(entry.erp_key), payload=entry.raw,
+                                 peer=run.hub.erp_name):
+            run.hub.inbox.set_state(entry.id, CANCELLED, erp_key=entry.erp_key, reason="cancelled in the shop")
+            run.record("cancelled", record, f"cancelled in the shop after import: ERP sale {entry.erp_key} cancelled")
+        return
+    if new.paid and (old is None or not old.paid or old.payments != new.payments):
+        await run.succeeded(record, lambda: _paid(run.hub, entry.erp_key, new), payload=entry.raw,
+                            peer=run.hub.erp_name)
+    if old and new.refunded_tax_incl > old.refunded_tax_incl:
+        _review(run, entry, f"refunded {new.refunded_tax_incl} {new.currency} in the shop after import: "
+                            f"issue the credit note in the ERP, then skip this entry",
+                {"refunded_tax_incl": str(new.refunded_tax_incl)})
+    edited = _edits(old, new)
+    if edited:
+        _review(run, entry, f"edited in the shop after import ({', '.join(edited)}): ERP sale {entry.erp_key} "
+                            f"was not changed; apply the change there, then skip this entry", edited)
+
+
+async def _paid(hub, sale_key: str, order: Order) -> None:
+    """The shop was paid after import: confirm a sale imported as a quotation, record the payments."""
+    sale = await hub.erp.find_sale(order.erp_reference)
+    if sale is not None and not sale.confirmed:
+        await hub.erp.confirm_sale(sale_key)
+    if order.payments:
+        await hub.erp.record_payments(sale_key, order.payments, terms_for(_settings(hub, order.shop), order))
+
+
+def _edits(old: Order | None, new: Order) -> dict[str, dict]:
+    if old is None:
+        return {}
+    before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
+    return {field: {"before": before[field], "after": after[field]}
+            for field in EDITABLE if before[field] != after[field]}
+
+
+def _review(run: FlowRun, entry: InboxEntry, reason: str, details: dict | None = None) -> None:
+    run.block(_record(entry), f"review: {reason}", details=details, payload=entry.raw)
+
+
+# --- import ------------------------------------------------------------------------------------------
 
 async def import_pending(run: FlowRun, shop: str) -> None:
     """Inbox → ERP, one order at a time, oldest first."""
@@ -77,24 +181,64 @@ async def import_entry(run: FlowRun, entry: InboxEntry) -> bool:
     if order is None:
         block(run, entry, entry.reason or "the order document could not be read")
         return False
+    settings = _settings(run.hub, entry.shop)
     async with run.hub.erp_orders:
-        sale = await run.attempt(_record(entry), lambda: import_order(run.hub, order),
+        sale = await run.attempt(_record(entry), lambda: admit(run.hub, settings, entry, order),
                                  payload=entry.raw, peer=run.hub.erp_name)
+    if isinstance(sale, Held):
+        await hold(run, entry, sale)
+        return False
     if sale is None:
-        run.hub.inbox.set_state(entry.id, BLOCKED, reason=run.blocked_reasons.get(_record(entry), "blocked"))
+        reason = run.blocked_reasons.get(_record(entry), "blocked")
+        run.hub.inbox.set_state(entry.id, BLOCKED, reason=reason)
+        await tell_shop(run, entry, SaleState.BLOCKED, reason)
         return False
     run.hub.bindings(run.connection, "order").save(entry.external_id, sale.key, None, {"number": sale.number})
     failpoint("orders.after_binding")
     run.hub.inbox.set_state(entry.id, IMPORTED, erp_key=sale.key)
     run.unblock(_record(entry))
-    run.record("imported", _record(entry), f"imported as ERP sale {sale.number}",
-               details={"erp_key": sale.key, "erp_number": sale.number})
+    run.record("imported", _record(entry), f"imported as ERP sale {sale.number}"
+               + ("" if sale.confirmed else " (a quotation until the shop is paid)"),
+               details={"erp_key": sale.key, "erp_number": sale.number, "confirmed": sale.confirmed})
     return True
 
 
-async def import_order(hub, order: Order):
+class Held(str):
+    """Why an order waits instead of going to the ERP."""
+
+
+async def admit(hub, settings: OrderSettings, entry: InboxEntry, order: Order) -> ErpSale | Held:
+    reason = await hold_reason(hub, settings, entry, order)
+    return Held(reason) if reason else await import_order(hub, order, settings)
+
+
+async def hold_reason(hub, settings: OrderSettings, entry: InboxEntry, order: Order) -> str | None:
+    """Why this order waits instead of going to the ERP: an approval rule, or the payment policy."""
+    if not order.paid and settings.unpaid == "wait":
+        return WAITING_FOR_PAYMENT
+    if entry.approved_by:
+        return None
+    rules = settings.approval
+    if order.customer.group and order.customer.group in rules.customer_groups:
+        return f"approval: customer group {order.customer.group}"
+    if rules.amount_above is not None and order.total_tax_incl > rules.amount_above:
+        return f"approval: total {order.total_tax_incl} {order.currency} above {rules.amount_above}"
+    if rules.new_customers and await hub.erp.find_customer(order.customer) is None:
+        return "approval: new customer"
+    return None
+
+
+async def hold(run: FlowRun, entry: InboxEntry, reason: str) -> None:
+    run.hub.inbox.set_state(entry.id, ON_HOLD, reason=reason)
+    run.record("held", _record(entry), f"on hold: {reason}"
+               + ("" if reason == WAITING_FOR_PAYMENT else f"; `courroie orders approve {entry.reference}`"))
+    await tell_shop(run, entry, SaleState.ON_HOLD, reason)
+
+
+async def import_order(hub, order: Order, settings: OrderSettings) -> ErpSale:
     check_order(order)
     erp = hub.erp
+    terms = terms_for(settings, order)
     sale = await erp.find_sale(order.erp_reference)
     if sale is None:
         skus = sorted({line.sku for line in order.lines})
@@ -102,11 +246,11 @@ async def import_order(hub, order: Order):
         if unknown:
             raise DataError(f"unknown SKU {', '.join(unknown)}: map it or create it in the ERP, then retry",
                             details={"unknown_skus": unknown})
-        customer = await erp.save_customer(order.customer, await erp.find_customer(order.customer))
+        customer = await customer_key(erp, settings, order.customer, terms)
         invoice = await erp.ensure_address(customer, order.invoice_address)
         delivery = await erp.ensure_address(customer, order.delivery_address)
         failpoint("orders.before_create_sale")
-        sale = await erp.create_sale(order, customer, invoice, delivery)
+        sale = await erp.create_sale(order, customer, invoice, delivery, terms)
         failpoint("orders.after_create_sale")
     try:
         check_totals(order, sale)
@@ -114,10 +258,33 @@ async def import_order(hub, order: Order):
         if not sale.confirmed:
             await erp.discard_sale(sale.key)   # a retry after the fix creates it afresh
         raise
-    if not sale.confirmed:
+    if not sale.confirmed and (order.paid or settings.unpaid == "import"):
         await erp.confirm_sale(sale.key)
         failpoint("orders.after_confirm_sale")
+        sale = ErpSale(sale.key, sale.number, sale.total_tax_excl, sale.total_tax_incl, confirmed=True)
+    if order.payments:
+        await erp.record_payments(sale.key, order.payments, terms)
     return sale
+
+
+async def customer_key(erp, settings: OrderSettings, customer: Customer, terms: SaleTerms) -> str:
+    """The ERP customer of an order: the generic one for guests if so configured, else the customer
+    matched by e-mail (or VAT number), created or updated."""
+    if customer.is_guest and settings.guests == "generic":
+        generic = customer.model_copy(update={"email": settings.generic_customer})
+        key = await erp.find_customer(generic)
+        if key is None:
+            raise DataError(f"the generic customer {settings.generic_customer} for guest orders is not in the ERP")
+        return key
+    return await erp.save_customer(customer, await erp.find_customer(customer), terms)
+
+
+def terms_for(settings: OrderSettings, order: Order) -> SaleTerms:
+    group = settings.customer_groups.get(order.customer.group or "")
+    return SaleTerms(price_list=group.price_list if group else None,
+                     payment_term=group.payment_term if group else None,
+                     customer_category=group.customer_category if group else None,
+                     payment_journals=settings.payment_journals, vouchers_as=settings.vouchers_as)
 
 
 def check_order(order: Order) -> None:
@@ -132,9 +299,9 @@ def check_order(order: Order) -> None:
         if line.unit_price_tax_excl < 0:
             raise DataError(f"line {line.sku}: negative unit price {line.unit_price_tax_excl}")
     lines = sum((line.total_tax_incl for line in order.lines), Decimal(0))
-    expected = to_cents(lines + order.shipping_tax_incl - order.discounts_tax_incl)
+    expected = to_cents(lines + order.shipping_tax_incl + order.gift_wrapping_tax_incl - order.discounts_tax_incl)
     if expected != to_cents(order.total_tax_incl):
-        raise DataError("the order's lines, shipping and discounts do not add up to its total",
+        raise DataError("the order's lines, shipping, wrapping and discounts do not add up to its total",
                         details={"lines_shipping_discounts": str(expected), "order_total": str(order.total_tax_incl)})
 
 
@@ -149,14 +316,36 @@ def check_totals(order: Order, sale) -> None:
                      "erp": {"tax_excl": str(erp[0]), "tax_incl": str(erp[1]), "sale": sale.number}})
 
 
+# --- record ------------------------------------------------------------------------------------------
+
 def block(run: FlowRun, entry: InboxEntry, reason: str, details: dict | None = None) -> None:
     run.block(_record(entry), reason, details=details, payload=entry.raw)
     run.hub.inbox.set_state(entry.id, BLOCKED, reason=reason)
+
+
+async def tell_shop(run: FlowRun, entry: InboxEntry, state: SaleState, reason: str) -> None:
+    """The shop's staff see why the order waits: a private note, and the state mapped to ``state``.
+    Best effort: the order is safe in the inbox whatever the shop answers."""
+    if not _settings(run.hub, entry.shop).tell_shop:
+        return
+    shop = run.hub.shops[entry.shop]
+    try:
+        await shop.add_order_note(entry.external_id, f"courroie: not in the ERP yet: {reason}")
+        await shop.set_order_status(StatusUpdate(entry.external_id, state))
+    except Exception as error:      # noqa: BLE001 — telling is a courtesy, the order is kept either way
+        log.warning("could not tell %s about order %s: %s", entry.shop, entry.external_id, error)
+        run.record("shop_not_told", _record(entry), f"the shop could not be told: {type(error).__name__}: {error}")
+    else:
+        run.record("shop_told", _record(entry), f"{state.value}: {reason}")
 
 
 def _record(entry: InboxEntry) -> str:
     return f"{entry.shop}/{entry.reference or entry.external_id}"
 
 
+def _settings(hub, shop: str) -> OrderSettings:
+    return hub.config.shop(shop).hub.orders
+
+
 def _overlap(hub, shop: str) -> timedelta:
-    return timedelta(seconds=hub.config.shop(shop).hub.orders.overlap)
+    return timedelta(seconds=_settings(hub, shop).overlap)

@@ -21,7 +21,9 @@ app = typer.Typer(help="courroie: one ERP, many shops, kept in step.", no_args_i
                   pretty_exceptions_show_locals=False)
 blocked_app = typer.Typer(help="Records that could not go through: list, show, retry, skip.", no_args_is_help=True)
 sandbox_app = typer.Typer(help="Local systems for the demo and the tests.", no_args_is_help=True)
+orders_app = typer.Typer(help="Shop orders the hub holds: list the held ones, approve one.", no_args_is_help=True)
 app.add_typer(blocked_app, name="blocked")
+app.add_typer(orders_app, name="orders")
 app.add_typer(sandbox_app, name="sandbox")
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="COURROIE_CONFIG",
@@ -252,6 +254,29 @@ def blocked_skip(entry: int, comment: Annotated[str, typer.Option("--comment", "
         console.print(f"[red]no open blocked entry {entry}[/red]")
         raise typer.Exit(1)
     console.print(f"skipped {entry}")
+
+
+@orders_app.command("held")
+def orders_held(shop: Annotated[Optional[str], typer.Option()] = None, config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Orders waiting for approval or payment, and why."""
+    from courroie.interfaces.operations import held_orders
+    table = Table("shop", "order", "why it waits", title="held orders")
+    for row in held_orders(_hub(config), shop):
+        table.add_row(row["shop"], row["reference"], row["reason"] or "")
+    console.print(table)
+
+
+@orders_app.command("approve")
+def orders_approve(reference: Annotated[str, typer.Argument(help="The shop's order reference.")],
+                   shop: Annotated[str, typer.Option(help="The shop.")],
+                   by: Annotated[str, typer.Option(help="Who approves (kept in the journal).")] = "cli",
+                   config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Let a held order through: it goes to the ERP now."""
+    from courroie.interfaces.operations import approve_order
+    outcome = asyncio.run(approve_order(_hub(config), shop, reference, by))
+    console.print(f"{reference}: {outcome['result']}")
+    if outcome["result"] != "imported":
+        raise typer.Exit(1)
 
 
 @sandbox_app.command("prestashop")

@@ -14,7 +14,7 @@ from courroie.flows.orders import import_entry
 from courroie.flows.registry import FLOWS
 from courroie.engine.runs import flow_run
 from courroie.store.db import utcnow
-from courroie.store.inbox import NEW, SKIPPED
+from courroie.store.inbox import CANCELLED, IMPORTED, NEW, ON_HOLD, SKIPPED
 
 
 async def check_connections(config: HubConfig) -> dict[str, list[CheckResult]]:
@@ -79,13 +79,36 @@ async def retry_blocked(hub: Hub, entry_id: int | None) -> list[dict[str, Any]]:
 
 
 async def _retry_orders(hub: Hub, shop: str, entries: list[dict[str, Any]]) -> None:
+    """Blocked orders are imported again. Orders already in the ERP wait for a person's review of a
+    change made in the shop: nothing to retry, the entry stays until skipped."""
     async with flow_run(hub, "orders", shop) as run:
         for entry in entries:
             inbox_entry = _inbox_entry(hub, shop, entry["record"])
-            if inbox_entry is None:
+            if inbox_entry is None or inbox_entry.state in (IMPORTED, CANCELLED):
                 continue
             hub.inbox.set_state(inbox_entry.id, NEW)
             await import_entry(run, hub.inbox.by_id(inbox_entry.id))
+
+
+async def approve_order(hub: Hub, shop: str, reference: str, by: str) -> dict[str, Any]:
+    """Let a held order through and import it now."""
+    entry = hub.inbox.by_reference(shop, reference)
+    if entry is None:
+        return {"result": f"no order {reference} in the inbox of {shop}"}
+    if entry.state != ON_HOLD:
+        return {"result": f"order {reference} is {entry.state}, not on hold"}
+    hub.inbox.approve(entry.id, by)
+    hub.journal.write(connection=shop, flow="orders", action="approved", record=f"{shop}/{reference}",
+                      message=f"approved by {by}")
+    async with hub, flow_run(hub, "orders", shop) as run:
+        imported = await import_entry(run, hub.inbox.by_id(entry.id))
+    after = hub.inbox.by_id(entry.id)
+    return {"result": "imported" if imported else f"{after.state}: {after.reason}", "state": after.state}
+
+
+def held_orders(hub: Hub, shop: str | None = None) -> list[dict[str, Any]]:
+    return [{"shop": e.shop, "reference": e.reference or e.external_id, "reason": e.reason}
+            for e in hub.inbox.in_state(shop, ON_HOLD)]
 
 
 def skip_blocked(hub: Hub, entry_id: int, comment: str) -> bool:
@@ -94,7 +117,7 @@ def skip_blocked(hub: Hub, entry_id: int, comment: str) -> bool:
         return False
     if entry["flow"] == "orders":
         inbox_entry = _inbox_entry(hub, entry["connection"], entry["record"])
-        if inbox_entry:
+        if inbox_entry and inbox_entry.state not in (IMPORTED, CANCELLED):    # a reviewed change: still imported
             hub.inbox.set_state(inbox_entry.id, SKIPPED, reason=comment or "skipped by a person")
     hub.journal.write(connection=entry["connection"], flow=entry["flow"], action="skipped", record=entry["record"],
                       message=comment or "skipped by a person")

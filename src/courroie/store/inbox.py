@@ -1,7 +1,9 @@
 """The order inbox: every order seen on a shop, stored raw before anything else happens to it.
 
 States: ``new`` → ``imported`` | ``on_hold`` | ``blocked`` | ``cancelled``. Unique per (shop, order id),
-so an order read twice (cursor overlap, restart) is recognised, never imported twice.
+so an order read twice (cursor overlap, restart) is recognised, never imported twice. An order read
+again with other content (paid since, cancelled, edited) is a *revision*: the entry keeps the latest
+document, and the digest of its content tells the flow what changed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from courroie.model import IncomingOrder, Order
 from courroie.store.db import Store, utcnow
+from courroie.sync.fingerprints import fingerprint
 from courroie.store.tables import inbox
 
 NEW, IMPORTED, ON_HOLD, BLOCKED, CANCELLED, SKIPPED = "new", "imported", "on_hold", "blocked", "cancelled", "skipped"
@@ -34,9 +37,18 @@ class InboxEntry:
     parsed: dict[str, Any] | None
     erp_key: str | None
     reason: str | None
+    digest: str | None = None
+    approved_by: str | None = None
 
     def order(self) -> Order | None:
         return Order.model_validate(self.parsed) if self.parsed else None
+
+
+def content_digest(incoming: IncomingOrder) -> str:
+    """What the order says, leaving out the shop's state label (the hub's own status updates change it)."""
+    if incoming.order is None:
+        return fingerprint({"raw": incoming.raw})
+    return fingerprint(incoming.order.model_dump(mode="json", exclude={"state"}))
 
 
 class Inbox:
@@ -52,13 +64,28 @@ class Inbox:
         order = incoming.order
         values = dict(shop=shop, external_id=incoming.external_id, reference=order.reference if order else None,
                       state=NEW, raw=incoming.raw, parsed=order.model_dump(mode="json") if order else None,
-                      reason=incoming.error, shop_updated_at=incoming.updated_at, received_at=now, updated_at=now)
+                      reason=incoming.error, shop_updated_at=incoming.updated_at, received_at=now, updated_at=now,
+                      digest=content_digest(incoming))
         try:
             with self.store.engine.begin() as db:
                 db.execute(inbox.insert().values(**values))
         except IntegrityError:            # another worker stored it first: theirs is the one
             return self.get(shop, incoming.external_id), False
         return self.get(shop, incoming.external_id), True
+
+    def revise(self, entry_id: int, incoming: IncomingOrder) -> InboxEntry:
+        """Keep the latest document of an order the shop changed."""
+        order = incoming.order
+        values = dict(raw=incoming.raw, parsed=order.model_dump(mode="json") if order else None,
+                      digest=content_digest(incoming), shop_updated_at=incoming.updated_at, updated_at=utcnow())
+        with self.store.engine.begin() as db:
+            db.execute(update(inbox).where(inbox.c.id == entry_id).values(**values))
+        return self.by_id(entry_id)
+
+    def approve(self, entry_id: int, by: str) -> None:
+        with self.store.engine.begin() as db:
+            db.execute(update(inbox).where(inbox.c.id == entry_id).values(
+                approved_by=by, approved_at=utcnow(), state=NEW, reason=None, updated_at=utcnow()))
 
     def get(self, shop: str, external_id: str) -> InboxEntry | None:
         query = select(inbox).where((inbox.c.shop == shop) & (inbox.c.external_id == external_id))
@@ -121,4 +148,4 @@ class Inbox:
 
 def _entry(row) -> InboxEntry:
     return InboxEntry(row.id, row.shop, row.external_id, row.reference, row.state, row.raw, row.parsed,
-                      row.erp_key, row.reason)
+                      row.erp_key, row.reason, row.digest, row.approved_by)

@@ -70,6 +70,9 @@ inbox = Table(
     Column("shop_updated_at", UtcDateTime(), nullable=True),
     Column("received_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("digest", String(64), nullable=True),          # of what the order says, to see later edits
+    Column("approved_by", String(100), nullable=True),    # a person let a held order through
+    Column("approved_at", UtcDateTime(), nullable=True),
     UniqueConstraint("shop", "external_id", name="uq_inbox_shop_order"),
     Index("ix_inbox_state", "shop", "state"),
 )
