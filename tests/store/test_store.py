@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from courroie import secrets
 from courroie.model import Address, Customer, IncomingOrder, Order, OrderLine
 from courroie.store.blocked import BlockedList
-from courroie.store.inbox import BLOCKED, IMPORTED, NEW, Inbox
+from courroie.store.inbox import BLOCKED, IMPORTED, NEW, ON_HOLD, Inbox, content_digest
 from courroie.store.journal import Journal
 from courroie.store.runs import ConnectionHealth, RunLog
 from courroie.sync.bindings import Bindings
@@ -70,6 +70,27 @@ def test_inbox_keeps_each_order_once(store):
     assert (new, new_again) == (True, False) and entry.id == again.id
     assert entry.state == NEW and entry.order() == _order() and entry.raw == "<order/>"
     assert inbox.by_reference("shop-a", "ABC").id == entry.id
+
+
+def test_inbox_sees_a_revision_but_not_a_new_state_label(store):
+    inbox = Inbox(store)
+    entry, _ = inbox.receive("shop-a", IncomingOrder(external_id="7", raw="v1", order=_order()))
+    relabelled = IncomingOrder(external_id="7", raw="v1b", order=_order().model_copy(update={"state": "Shipped"}))
+    assert content_digest(relabelled) == entry.digest             # the hub's own status updates are no edit
+    paid_later = IncomingOrder(external_id="7", raw="v2", order=_order().model_copy(update={"cancelled": True}))
+    assert content_digest(paid_later) != entry.digest
+    revised = inbox.revise(entry.id, paid_later)
+    assert (revised.id, revised.raw, revised.order().cancelled) == (entry.id, "v2", True)
+    assert revised.digest == content_digest(paid_later) and revised.state == NEW
+
+
+def test_an_approved_order_goes_back_to_new_with_who_approved_it(store):
+    inbox = Inbox(store)
+    entry, _ = inbox.receive("shop-a", IncomingOrder(external_id="8", raw="x", order=_order("HELD")))
+    inbox.set_state(entry.id, ON_HOLD, reason="approval: total above 1000")
+    inbox.approve(entry.id, "marie")
+    approved = inbox.by_id(entry.id)
+    assert (approved.state, approved.reason, approved.approved_by) == (NEW, None, "marie")
 
 
 def test_inbox_pending_quantities_count_orders_not_in_erp(store):
