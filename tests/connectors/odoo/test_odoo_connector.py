@@ -119,8 +119,12 @@ async def test_stock_is_read_per_warehouse(erp):
     for variant in [v for p in CATALOG.products if p.type == "goods" for v in p.variants]:
         assert levels[(variant.code, "TLS")] == variant.stock["TLS"]
         assert levels[(variant.code, "BDX")] == variant.stock["BDX"]
-    services = {v.code for p in CATALOG.products if p.type != "goods" for v in p.variants}
+    services = {v.code for p in CATALOG.products if p.type == "service" for v in p.variants}
     assert not services & {sku for sku, _ in levels}
+    kit = next(p for p in CATALOG.products if p.type == "kit")          # what its components allow (mrp)
+    for warehouse in ("TLS", "BDX"):
+        assert levels[(kit.code, warehouse)] == min(CATALOG.variant(code).stock.get(warehouse, 0) // quantity
+                                                    for code, quantity in kit.components)
 
 
 async def test_a_confirmed_sale_is_held_back_from_what_may_be_sold(erp):
@@ -138,7 +142,7 @@ async def test_an_unknown_warehouse_is_a_configuration_error(erp):
 
 async def test_stock_changes_since_a_cursor_name_only_the_articles_that_moved(erp, sandbox):
     everything, cursor = await erp.read_stock_changes(["TLS"], None)
-    assert cursor is not None and len(everything) == len([v for p in CATALOG.products if p.type == "goods"
+    assert cursor is not None and len(everything) == len([v for p in CATALOG.products if p.type != "service"
                                                           for v in p.variants])
     sandbox.server.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
     article = goods()[1]
@@ -148,6 +152,12 @@ async def test_stock_changes_since_a_cursor_name_only_the_articles_that_moved(er
     assert later is not None and later > cursor
     again, same = await erp.read_stock_changes(["TLS"], later + dt.timedelta(seconds=1))
     assert again == [] and same == later + dt.timedelta(seconds=1)
+    kit = next(p for p in CATALOG.products if p.type == "kit")
+    component = kit.components[0][0]
+    sandbox.server.clock = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+    await import_order(erp, order("COMPONENT", skus=(component,)))
+    changed, _ = await erp.read_stock_changes(["TLS"], same)
+    assert {s.sku for s in changed} == {component, kit.code}            # a kit moves with its components
 
 
 # --- prices ----------------------------------------------------------------------------------------------
@@ -374,7 +384,7 @@ async def invoice(erp: OdooErp, sale_key: str) -> None:
     await erp.client.button("account.move", "action_post", [move])
 
 
-async def test_a_shipped_order_tells_its_tracking_and_invoice_number(erp):
+async def test_a_shipped_order_tells_its_tracking_and_invoice_number(erp, sandbox):
     *_, sale = await import_order(erp, order())
     [status] = await erp.read_sale_statuses([sale.key])
     assert (status.state, status.shipments, status.invoice_number) == (SaleState.ACCEPTED, (), None)
@@ -384,13 +394,13 @@ async def test_a_shipped_order_tells_its_tracking_and_invoice_number(erp):
     [status] = await erp.read_sale_statuses([sale.key])
     assert status.state is SaleState.SHIPPED and status.invoice_number == f"INV/{dt.date.today().year}/00001"
     assert [(s.carrier, s.tracking_number) for s in status.shipments] == [("Colissimo", "6A12345678901")]
-    assert erp.stats.calls == 3
+    assert erp.stats.calls == (4 if sandbox.version == "16.0" else 3)   # 16: the invoices' PDFs are searched
 
 
 async def test_quotations_have_no_status_and_cancelled_orders_say_so(erp, sandbox):
     *_, quotation = await import_order(erp, order("Q"), confirm=False)
     *_, cancelled = await import_order(erp, order("C"))
-    await erp.client.button("sale.order", "action_cancel", [int(cancelled.key)])
+    await erp.cancel_sale(cancelled.key)
     statuses = await erp.read_sale_statuses([quotation.key, cancelled.key])
     assert [(s.erp_key, s.state) for s in statuses] == [(cancelled.key, SaleState.CANCELLED)]
 
@@ -398,8 +408,10 @@ async def test_quotations_have_no_status_and_cancelled_orders_say_so(erp, sandbo
 # --- check ---------------------------------------------------------------------------------------------
 
 async def test_check_says_what_is_there_and_how_to_fix_what_is_not(erp_for, sandbox):
-    erp = erp_for(sandbox, warehouses=["TLS", "LYO"], languages=["en_US", "de_DE"], shipping_product="NOPE")
+    erp = erp_for(sandbox, warehouses=["TLS", "LYO"], languages=["en_US", "de_DE"], shipping_product="NOPE",
+                  gift_wrapping_product="MAINT-AN", payment_journal="CCP")
     results = {r.what: r for r in await erp.check()}
+    assert results["gift_wrapping_product 'MAINT-AN'"].ok and not results["payment_journal 'CCP'"].ok
     assert results["Odoo server reachable"].ok and results["login as 'admin'"].ok
     assert not results["warehouse 'LYO'"].ok and "code in Odoo" in results["warehouse 'LYO'"].fix
     assert not results["language de_DE"].ok and results["language en_US"].ok

@@ -11,7 +11,7 @@ import pytest
 
 from courroie.connectors.odoo import mapping, prices
 from courroie.connectors.odoo.versions import Dialect
-from courroie.model import Address, Customer, OrderLine, Reduction, SaleState
+from courroie.model import Address, Customer, Order, OrderLine, Payment, Reduction, SaleState, Voucher
 
 pytestmark = pytest.mark.odoo
 CONFIRMED = ("sale", "done")
@@ -153,11 +153,109 @@ def test_statuses_follow_pickings_and_posted_invoices():
     assert status is not None and status.state is SaleState.SHIPPED and status.invoice_number == "INV/2026/00001"
     assert status.shipments[0].tracking_number == "TRACK-123456" and status.shipments[0].carrier == "Colissimo"
     waiting = mapping.sale_status(order, [out, out | {"id": 34, "state": "assigned"}], [], CONFIRMED)
-    assert waiting is not None and waiting.state is SaleState.ACCEPTED and len(waiting.shipments) == 1
+    assert waiting is not None and waiting.state is SaleState.PARTIALLY_SHIPPED and len(waiting.shipments) == 1
+    pending = mapping.sale_status(order, [out | {"state": "assigned"}], [], CONFIRMED)
+    assert pending is not None and pending.state is SaleState.ACCEPTED and pending.shipments == ()
     draft_invoice = [{"id": 2, "name": "/", "state": "draft", "move_type": "out_invoice"}]
     assert mapping.sale_status(order, [], draft_invoice, CONFIRMED).invoice_number is None
     assert mapping.sale_status({"id": 1, "state": "draft"}, [], [], CONFIRMED) is None
     assert mapping.sale_status({"id": 1, "state": "cancel"}, [], [], CONFIRMED).state is SaleState.CANCELLED
+
+
+def test_partial_shipments_and_documents():
+    order = {"id": 26, "state": "sale"}
+    first = {"id": 33, "name": "TLS/OUT/00001", "state": "done", "carrier_tracking_ref": "T-1",
+             "date_done": "2026-11-22 18:12:43", "carrier_id": [1, "Colissimo"], "picking_type_code": "outgoing"}
+    backorder = {"id": 35, "name": "TLS/OUT/00002", "state": "assigned", "picking_type_code": "outgoing",
+                 "backorder_id": [33, "TLS/OUT/00001"]}
+    returned = {"id": 36, "name": "TLS/IN/00001", "state": "done", "picking_type_code": "incoming"}
+    invoice = {"id": 4, "name": "INV/2026/00003", "state": "posted", "move_type": "out_invoice",
+               "invoice_date": "2026-11-23", "amount_total": 131.88}
+    credit = {"id": 5, "name": "RINV/2026/00001", "state": "posted", "move_type": "out_refund"}
+    status = mapping.sale_status(order, [first, backorder, returned], [invoice, credit], CONFIRMED, {4: 77})
+    assert status is not None and status.state is SaleState.PARTIALLY_SHIPPED
+    assert [(s.number, s.tracking_number) for s in status.shipments] == [("TLS/OUT/00001", "T-1")]
+    assert [(d.kind, d.number, d.total_tax_incl, d.key) for d in status.documents] == [
+        ("delivery_note", "TLS/OUT/00001", None, None),
+        ("invoice", "INV/2026/00003", "131.88", "ir.attachment/77/datas")]
+    assert status.documents[1].issued_at == dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+    done = mapping.sale_status(order, [first, backorder | {"state": "done", "date_done": "2026-11-24 08:00:00"}],
+                               [], CONFIRMED)
+    assert done.state is SaleState.SHIPPED and [s.number for s in done.shipments] == ["TLS/OUT/00001",
+                                                                                        "TLS/OUT/00002"]
+
+
+def test_an_invoice_pdf_is_the_attachment_named_after_it():
+    invoice = {"id": 4, "name": "INV/2026/00003"}
+    attachments = [{"id": 9, "res_id": 4, "name": "scan.pdf"}, {"id": 8, "res_id": 4, "name": "INV_2026_00003.pdf"},
+                   {"id": 10, "res_id": 5, "name": "INV_2026_00004.pdf"}]
+    assert mapping.invoice_attachment(attachments, invoice) == 8
+    assert mapping.invoice_attachment(attachments[:1], invoice) == 9
+    assert mapping.invoice_attachment([], invoice) is None
+
+
+def test_vat_numbers_compare_compact_and_the_business_is_the_top_contact():
+    assert mapping.compact_vat(" fr 40-303.265 045 ") == "FR40303265045" and mapping.compact_vat("  ") is None
+    assert mapping.loose_pattern("FR4_") == "%F%R%4%\\_%"
+    rows = [{"id": 12, "vat": "FR40303265045", "parent_id": [9, "Company"], "is_company": False},
+            {"id": 11, "vat": "FR 40303265045", "parent_id": False, "is_company": False},
+            {"id": 9, "vat": "fr40303265045", "parent_id": False, "is_company": True},
+            {"id": 3, "vat": "FR40303265046", "parent_id": False, "is_company": True}]
+    assert mapping.pick_vat_owner(rows, "FR40303265045") == 9
+    assert mapping.pick_vat_owner(rows[:1], "FR40303265045") == 9
+    assert mapping.pick_vat_owner(rows, "BE0123456789") is None
+
+
+def test_terms_are_written_once_and_tags_only_added():
+    customer = Customer(email="a@b.example", first_name="Ana", last_name="B")
+    row = {"name": "Ana B", "vat": False, "property_product_pricelist": [1, "Public"],
+           "property_payment_term_id": False, "category_id": [3]}
+    changes = mapping.customer_changes(row, customer, pricelist=2, payment_term=4, category=5)
+    assert changes == {"property_product_pricelist": 2, "property_payment_term_id": 4, "category_id": [(4, 5)]}
+    after = mapping.remember_changes(row, changes)
+    assert after["category_id"] == [3, 5] and mapping.customer_changes(after, customer, pricelist=2, payment_term=4,
+                                                                       category=5) == {}
+    assert mapping.customer_changes(row, customer, category=3) == {}
+
+
+def _order(**changes: object) -> Order:
+    base = dict(shop="ps1", external_id="7", reference="REF", placed_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+                currency="EUR", customer=Customer(email="a@b.example", first_name="A", last_name="B"),
+                invoice_address=Address(first_name="A", last_name="B", street="1 rue", postcode="31000",
+                                        city="Toulouse", country_code="FR"),
+                delivery_address=Address(first_name="A", last_name="B", street="1 rue", postcode="31000",
+                                         city="Toulouse", country_code="FR"),
+                lines=(line("1", "100.00", "100.00"),), total_tax_excl=Decimal("85.00"),
+                total_tax_incl=Decimal("102.00"), discounts_tax_excl=Decimal("15.00"),
+                discounts_tax_incl=Decimal("18.00"))
+    return Order(**(base | changes))
+
+
+def test_vouchers_become_lines_or_one_global_line():
+    vouchers = (Voucher(name="Welcome", code="HELLO", amount_tax_excl=Decimal("10"), amount_tax_incl=Decimal("12")),
+                Voucher(name="Free gift (GIFT)", code="GIFT", amount_tax_excl=Decimal("3"),
+                        amount_tax_incl=Decimal("3.6")))
+    lines = mapping.discount_lines(_order(vouchers=vouchers), 9, "lines")
+    assert [(v["name"], v["price_unit"]) for v in lines] == [("Welcome (HELLO)", -10.0), ("Free gift (GIFT)", -3.0),
+                                                             ("Discount (REF)", -2.0)]
+    assert [v["price_unit"] for v in mapping.discount_lines(_order(vouchers=vouchers), 9, "global")] == [-15.0]
+    assert [v["price_unit"] for v in mapping.discount_lines(_order(), 9, "lines")] == [-15.0]
+    assert mapping.discount_lines(_order(discounts_tax_excl=Decimal(0)), 9, "lines") == []
+
+
+def test_a_payment_is_known_by_its_transaction_or_the_order_and_method():
+    sale = {"name": "S00026", "client_order_ref": "ps1/REF"}
+    card = Payment(method="stripe_official", amount=Decimal("10.50"), transaction_id=" pi_1 ")
+    cheque = Payment(method="ps_checkpayment", amount=Decimal("10.50"))
+    assert mapping.payment_reference(card, sale) == "pi_1"
+    assert mapping.payment_reference(cheque, sale) == "ps1/REF ps_checkpayment"
+    recorded = [{"id": 1, "memo": "pi_1", "amount": 10.5}, {"id": 2, "memo": "pi_1", "amount": 99.0}]
+    assert mapping.recorded_payment(recorded, "pi_1", Decimal("10.50"), "memo")["id"] == 1
+    assert mapping.recorded_payment(recorded, "pi_2", Decimal("10.50"), "memo") is None
+    assert mapping.payment_values(card, reference="pi_1", reference_field="ref", partner=8, journal=6, currency=1,
+                                  day="2026-11-02") == {
+        "payment_type": "inbound", "partner_type": "customer", "partner_id": 8, "amount": 10.5, "journal_id": 6,
+        "date": "2026-11-02", "ref": "pi_1", "currency_id": 1}
 
 
 def test_a_reference_found_twice_gives_the_latest_living_order():
@@ -179,6 +277,10 @@ def test_the_dialect_names_each_version_s_fields():
     assert old.has_last_update and not new.has_last_update
     assert Dialect(15).prices_by_field and not old.prices_by_field
     assert Dialect(19).json2 and not new.json2 and not Dialect(13).supported
+    assert (old.payment_reference_field, new.payment_reference_field) == ("ref", "memo")
+    assert (old.payment_void_states, new.payment_void_states) == (("cancel",), ("canceled", "rejected"))
+    assert not old.lock_flag and Dialect(17).lock_flag
+    assert (old.invoice_pdf_field, new.invoice_pdf_field) == (None, "invoice_pdf_report_id")
 
 
 # --- price lists ----------------------------------------------------------------------------------------------

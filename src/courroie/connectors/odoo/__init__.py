@@ -1,4 +1,4 @@
-"""Odoo (14.0 to 19.0) as the hub's ERP: catalog, prices, stock, orders and what became of them.
+"""Odoo (14.0 to 19.0) as the hub's ERP: catalog, prices, stock, orders, payments and what became of them.
 
 ``OdooErp(config)`` implements :class:`courroie.connectors.protocols.ErpConnector`, plus three batch
 helpers the flows may use: ``read_stock_changes`` (stock moved since a cursor), ``find_sales`` and
@@ -17,15 +17,17 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from courroie.connectors.protocols import CheckResult, ErpSale
+from courroie.connectors.protocols import CheckResult, ErpSale, SaleTerms
 from courroie.errors import ConnectionFailure, CourroieError, DataError, TransientError
-from courroie.model import Address, Category, Customer, Order, PriceRule, Product, Promotion, SaleStatus, StockLevel
+from courroie.model import (
+    Address, Category, Customer, Order, Payment, PriceRule, Product, Promotion, SaleStatus, StockLevel,
+)
 
 from . import mapping, prices
 from .client import OdooClient, RpcStats, Session, major_of
@@ -45,7 +47,11 @@ VARIANT_FIELDS = ["default_code", "barcode", "lst_price", "weight", "active", "p
 STOCK_FIELDS = ["default_code", "free_qty", "virtual_available"]
 SALE_FIELDS = ["name", "state", "amount_untaxed", "amount_total", "client_order_ref"]
 PARTNER_FIELDS = ["name", "email", "parent_id", "type", "street", "street2", "zip", "city", "country_id",
-                  "company_name", "vat", "phone"]
+                  "state_id", "company_name", "vat", "phone", "is_company", "category_id",
+                  "property_product_pricelist", "property_payment_term_id"]
+STATUS_PICKING_FIELDS = ["name", "state", "carrier_tracking_ref", "date_done", "carrier_id", "picking_type_code",
+                         "backorder_id"]
+STATUS_INVOICE_FIELDS = ["name", "state", "move_type", "invoice_date", "amount_total"]
 ITEM_FIELDS = ["pricelist_id", "applied_on", "product_id", "product_tmpl_id", "categ_id", "compute_price",
                "fixed_price", "percent_price", "price_discount", "price_surcharge", "price_round",
                "price_min_margin", "price_max_margin", "base", "base_pricelist_id", "min_quantity", "date_start",
@@ -57,6 +63,7 @@ REQUIRED_MODELS: Mapping[str, str] = {
 }
 PROBE_NAME = "courroie price probe"       # a throwaway quotation's name: it consumes no sequence number
 QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+NO_CANCEL_WIZARD = {"disable_cancel_warning": True}   # ``action_cancel`` cancels instead of opening its wizard
 CUSTOMER_TTL = 300.0                      # seconds a customer's addresses are trusted between two calls
 
 
@@ -68,6 +75,7 @@ class SaleDraft:
     customer_key: str
     invoice_address: str
     delivery_address: str
+    terms: SaleTerms = SaleTerms()
 
 
 @dataclass(frozen=True)
@@ -180,7 +188,15 @@ class OdooErp:
                                        "found" if carrier else "no delivery.carrier of that name",
                                        fix="" if carrier else "fix `carriers` or the carrier's name in Odoo"))
         wanted = {setting: sku for setting, sku in (("shipping_product", self.config.shipping_product),
-                                                    ("discount_product", self.config.discount_product)) if sku}
+                                                    ("discount_product", self.config.discount_product),
+                                                    ("gift_wrapping_product", self.config.gift_wrapping_product))
+                  if sku}
+        if self.config.payment_journal:
+            journal = await self.refs.journal(self.config.payment_journal)
+            results.append(CheckResult(f"payment_journal {self.config.payment_journal!r}", journal is not None,
+                                       "found" if journal else "no bank or cash journal of that name or code",
+                                       fix="" if journal else "fix `payment_journal` (Invoicing › Configuration › "
+                                                              "Journals)"))
         found_skus = await self.refs.product_ids(list(wanted.values()), strict=False, sellable=False) if wanted else {}
         results += [CheckResult(f"{setting} {sku!r}", sku in found_skus, "found" if sku in found_skus else "unknown",
                                 fix="" if sku in found_skus else f"fix `{setting}` or create this product")
@@ -332,12 +348,34 @@ class OdooErp:
         return await self._levels(locations, products), mapping.parse_datetime(cursor)
 
     async def _stock_products(self, among: Sequence[int | None] | None = None) -> list[int]:
+        """Articles whose stock the shops show: storable ones, and kits (``mrp`` works out their
+        quantities from their components'; a kit is often not storable itself). With ``among``: those
+        of these products, and the kits they are components of."""
         dialect = (await self.client.session()).dialect
         domain = [*SELLABLE, *dialect.storable_domain]
         if among is None:
             rows = await self.client.search_read_all("product.product", domain, ["id"])
+            kits = await self._kit_products(None)
         else:
-            rows = await self.client.read_in("product.product", "id", [p for p in among if p], ["id"], domain=domain)
+            moved = [p for p in among if p]
+            rows = await self.client.read_in("product.product", "id", moved, ["id"], domain=domain)
+            kits = await self._kit_products(moved)
+        return sorted({row["id"] for row in rows} | set(kits))
+
+    async def _kit_products(self, components: Sequence[int] | None) -> list[int]:
+        """Kits (phantom bills of materials): all of them, or those having one of ``components``."""
+        if not await self.refs.has_model("mrp.bom") or components == []:
+            return []
+        if components is None:
+            boms = await self.client.search_read_all("mrp.bom", [("type", "=", "phantom")], ["product_tmpl_id"])
+        else:
+            lines = await self.client.read_in("mrp.bom.line", "product_id", components, ["bom_id"],
+                                              domain=[("bom_id.type", "=", "phantom")])
+            ids = sorted({b for line in lines if (b := mapping.many2one_id(line.get("bom_id")))})
+            boms = await self.client.read_in("mrp.bom", "id", ids, ["product_tmpl_id"]) if ids else []
+        templates = sorted({t for b in boms if (t := mapping.many2one_id(b.get("product_tmpl_id")))})
+        rows = await self.client.read_in("product.product", "product_tmpl_id", templates, ["id"],
+                                         domain=SELLABLE) if templates else []
         return [row["id"] for row in rows]
 
     async def _levels(self, locations: Sequence[str], products: Sequence[int]) -> list[StockLevel]:
@@ -478,39 +516,65 @@ class OdooErp:
         return found
 
     async def find_customer(self, customer: Customer) -> str | None:
-        """The contact owning this e-mail, read with its child addresses (kept for ``ensure_address``)."""
+        """The contact owning this e-mail (trimmed, case-insensitive), read with its child addresses
+        (kept for ``ensure_address``); else, for a business, the contact holding its VAT number."""
         email = mapping.escape_like(customer.email.strip())
         rows = await self.client.search_read("res.partner", ["|", ("email", "=ilike", email),
                                                              ("parent_id.email", "=ilike", email)], PARTNER_FIELDS)
         row = mapping.pick_customer(rows, customer)
-        if row is None:
+        if row is not None:
+            self._remember(row, [r for r in rows if mapping.many2one_id(r.get("parent_id")) == row["id"]])
+            return mapping.key(row["id"])
+        vat = mapping.compact_vat(customer.vat_number)
+        if vat is None:
             return None
-        self._remember(row, [r for r in rows if mapping.many2one_id(r.get("parent_id")) == row["id"]])
-        return mapping.key(row["id"])
+        rows = await self.client.search_read("res.partner", [("vat", "=ilike", mapping.loose_pattern(vat))],
+                                             ["vat", "parent_id", "is_company"])
+        owner = mapping.pick_vat_owner(rows, vat)
+        return mapping.key(owner) if owner is not None else None
 
-    async def save_customer(self, customer: Customer, key: str | None) -> str:
+    async def save_customer(self, customer: Customer, key: str | None, terms: SaleTerms = SaleTerms()) -> str:
+        """Create the contact, or write what changed (name, VAT number, company name); give it the
+        terms of its customer group: price list and payment term (properties of the contact, which
+        Odoo's quotations take), and category (a tag added to the contact's)."""
+        found = await self._terms(terms)
         if key is None:
-            values = mapping.customer_values(customer)
+            values = mapping.customer_values(customer, **found)
             [partner] = await self.client.create("res.partner", [values])
-            self._remember({"id": partner, **values}, [])
+            self._remember(mapping.remember_changes({"id": partner}, values), [])
             return mapping.key(partner)
         known = await self._customer(self._id(key, "customer"))
-        changes = mapping.customer_changes(known.row, customer)
+        changes = mapping.customer_changes(known.row, customer, **found)
         if changes:
             await self.client.write("res.partner", [known.row["id"]], changes)
-            known.row.update(changes)
+            known.row = mapping.remember_changes(known.row, changes)
         return key
+
+    async def _terms(self, terms: SaleTerms) -> dict[str, int | None]:
+        """Odoo ids of the records ``terms`` names (price list, payment term, contact tag)."""
+        pricelist = (await self.refs.pricelist_of_terms(terms.price_list))[0] if terms.price_list else None
+        return {"pricelist": pricelist,
+                "payment_term": await self.refs.named("account.payment.term", terms.payment_term, "payment term",
+                                                      "Invoicing › Configuration › Payment Terms"),
+                "category": await self.refs.named("res.partner.category", terms.customer_category, "contact tag",
+                                                  "Contacts › Configuration › Tags")}
 
     async def ensure_address(self, customer_key: str, address: Address) -> str:
         """The contact itself when it has this address, else a child address; created when missing
-        (on the contact itself while it has none, else as a child of type ``delivery``)."""
+        (on the contact itself while it has none, else as a child of type ``delivery``). A region
+        Odoo does not know (``res.country.state``) is left out, of the address and of the comparison."""
         known = await self._customer(self._id(customer_key, "customer"))
+        country = await self.refs.country_id(address.country_code)
+        state = await self.refs.state_id(country, address.state_code) if address.state_code else None
+        if address.state_code and state is None:
+            address = address.model_copy(update={"state_code": None})
         wanted = mapping.address_key(address)
         for row in [known.row, *sorted(known.children, key=lambda r: r["id"])]:
             if mapping.has_address(row) and await self._row_key(row) == wanted:
                 return mapping.key(row["id"])
-        values = mapping.address_values(address, await self.refs.country_id(address.country_code))
-        as_read = values | {"country_id": [values["country_id"], address.country_code]}
+        values = mapping.address_values(address, country, state)
+        as_read = values | {"country_id": [country, address.country_code],
+                            "state_id": [state, address.state_code] if state else False}
         own = known.row | {k: v for k, v in as_read.items() if k != "name"}
         if not mapping.has_address(known.row) and await self._row_key(own) == wanted:
             # The customer's own address, on a contact that has none yet: no child needed.
@@ -524,8 +588,10 @@ class OdooErp:
 
     async def _row_key(self, row: Row) -> tuple[str, ...]:
         country = mapping.many2one_id(row.get("country_id"))
+        state = mapping.many2one_id(row.get("state_id"))
         codes = await self.refs.country_codes([country] if country else [])
-        return mapping.row_address_key(row, codes.get(country or 0))
+        states = await self.refs.state_codes([state] if state else [])
+        return mapping.row_address_key(row, codes.get(country or 0), states.get(state or 0))
 
     def _remember(self, row: Row, children: list[Row]) -> None:
         self._customers[row["id"]] = _Customer(row, children)
@@ -546,14 +612,19 @@ class OdooErp:
         return known
 
     async def create_sale(self, order: Order, customer_key: str, invoice_address: str,
-                          delivery_address: str) -> ErpSale:
-        """A quotation carrying ``order.erp_reference`` in ``client_order_ref``: one create, one read."""
-        values = await self._sale_values(SaleDraft(order, customer_key, invoice_address, delivery_address))
+                          delivery_address: str, terms: SaleTerms = SaleTerms()) -> ErpSale:
+        """A quotation carrying ``order.erp_reference`` in ``client_order_ref``: one create, one read.
+
+        Its lines: the articles at the shop's prices (tax excluded), the shipping (the Odoo carrier's
+        delivery line), the gift wrapping, the vouchers (lines of ``discount_product``: one each, or
+        one for all with ``terms.vouchers_as = "global"``); the price list and payment term of
+        ``terms`` are the quotation's."""
+        values = await self._sale_values(SaleDraft(order, customer_key, invoice_address, delivery_address, terms))
         [sale] = await self.client.create("sale.order", [values])
         return (await self._read_sales([sale]))[sale]
 
     async def _sale_values(self, draft: SaleDraft) -> Row:
-        order = draft.order
+        order, terms = draft.order, draft.terms
         products = await self.refs.product_ids([line.sku for line in order.lines], strict=True)
         lines = [mapping.line_values(line, products[line.sku]) for line in order.lines]
         carrier = await self.refs.carrier(order.carrier) if order.carrier else None
@@ -562,17 +633,36 @@ class OdooErp:
                 self.config.shipping_product, f"carrier {order.carrier!r} is not an Odoo carrier and "
                                               "`shipping_product` is not set")
             lines.append(mapping.shipping_values(order, shipping, carrier[2] if carrier else None))
-        if order.discounts_tax_excl:
+        if order.gift_wrapping_tax_excl:
+            wrapping = await self.refs.configured_product(
+                self.config.gift_wrapping_product, f"the order has {order.gift_wrapping_tax_excl} of gift wrapping "
+                                                   "and `gift_wrapping_product` is not set")
+            lines.append(mapping.gift_wrapping_values(order, wrapping))
+        if mapping.has_discounts(order):
             discount = await self.refs.configured_product(
                 self.config.discount_product, f"the order has {order.discounts_tax_excl} of discounts and "
                                               "`discount_product` is not set")
-            lines.append(mapping.discount_values(order, discount))
+            lines += mapping.discount_lines(order, discount, terms.vouchers_as)
         return mapping.sale_values(
             order, partner=self._id(draft.customer_key, "customer"),
             invoice_address=self._id(draft.invoice_address, "address"),
             delivery_address=self._id(draft.delivery_address, "address"), lines=lines,
-            pricelist=await self.refs.order_pricelist(order.currency), warehouse=await self.refs.sale_warehouse(),
-            carrier=carrier[0] if carrier else None)
+            pricelist=await self._sale_pricelist(order, terms), warehouse=await self.refs.sale_warehouse(),
+            carrier=carrier[0] if carrier else None,
+            payment_term=await self.refs.named("account.payment.term", terms.payment_term, "payment term",
+                                               "Invoicing › Configuration › Payment Terms"))
+
+    async def _sale_pricelist(self, order: Order, terms: SaleTerms) -> int | None:
+        """The customer group's price list when it is in the order's currency (Odoo takes the order's
+        currency from its price list), else the price list of the order's currency."""
+        if terms.price_list:
+            pricelist, currency = await self.refs.pricelist_of_terms(terms.price_list)
+            if currency and currency != order.currency:
+                raise DataError(f"the price list {terms.price_list!r} of this customer group is in {currency}, the "
+                                f"order in {order.currency}: Odoo would price it in {currency}",
+                                details={"price_list": terms.price_list, "currency": order.currency})
+            return pricelist
+        return await self.refs.order_pricelist(order.currency)
 
     async def _read_sales(self, ids: Sequence[int]) -> dict[int, ErpSale]:
         rows = await self.client.read_in("sale.order", "id", ids, SALE_FIELDS)
@@ -601,8 +691,151 @@ class OdooErp:
         if state in (await self.client.session()).dialect.confirmed_states:
             raise DataError(f"Odoo order {key} is confirmed: only a quotation can be discarded")
         if state == "sent":
-            await self.client.button("sale.order", "action_cancel", [sale])
+            await self.client.button("sale.order", "action_cancel", [sale], context=NO_CANCEL_WIZARD)
         await self.client.unlink("sale.order", [sale])
+
+    # --- payments and cancellations -------------------------------------------------------------------
+
+    async def record_payments(self, key: str, payments: Sequence[Payment], terms: SaleTerms = SaleTerms()) -> None:
+        """Each shop payment as a customer payment (``account.payment``, inbound), posted, in the
+        journal ``terms.payment_journals`` maps its method to (else the journal named like the method,
+        else ``payment_journal``), its reference (``ref`` up to 17, ``memo`` from 18) the shop's
+        transaction id, or the shop order reference and method when there is none.
+
+        While the sale has a posted invoice left to pay, the payment is registered on it (Odoo's
+        "Register Payment" wizard, ``account.payment.register``), which reconciles them. Before that,
+        as at import, it is a payment of the customer: Odoo shows it on the invoice, once posted, as an
+        outstanding credit to add. Odoo's ``payment.transaction`` is not used: it belongs to Odoo's
+        payment providers, whose state machine is driven by the provider's own callbacks through
+        private methods (``_set_done`` cannot be called over RPC) and a post-processing cron.
+
+        A payment already there (same reference and amount, not cancelled) is not added again; one an
+        interruption left in draft is posted. Money given back is not recorded by the hub (refunds are
+        reviewed by a person): a negative amount is a DataError."""
+        wanted = [payment for payment in payments if payment.amount]
+        if not wanted:
+            return
+        refunds = [str(payment.amount) for payment in wanted if payment.amount < 0]
+        if refunds:
+            raise DataError(f"refunds ({', '.join(refunds)}) are recorded in Odoo by a person, not by the hub",
+                            details={"sale": key, "refunds": refunds})
+        sale = await self._sale_row(key, ["name", "state", "client_order_ref", "partner_invoice_id", "currency_id",
+                                          "invoice_ids"])
+        if sale["state"] == "cancel":
+            raise DataError(f"Odoo order {sale['name']} is cancelled: no payment can be recorded on it",
+                            details={"sale": key})
+        dialect = (await self.client.session()).dialect
+        field_name = dialect.payment_reference_field
+        partners, invoices = await asyncio.gather(
+            self.client.search_read("res.partner", [("id", "=", mapping.many2one_id(sale["partner_invoice_id"]))],
+                                    ["commercial_partner_id"], context={"active_test": False}),
+            self.client.read_in("account.move", "id", sale.get("invoice_ids") or [],
+                                ["state", "move_type", "amount_residual", "name"]))
+        partner = mapping.many2one_id(partners[0]["commercial_partner_id"]) if partners else \
+            mapping.many2one_id(sale["partner_invoice_id"])
+        references = [mapping.payment_reference(payment, sale) for payment in wanted]
+        recorded = [row for row in await self.client.search_read(
+            "account.payment", [(field_name, "in", sorted(set(references))), ("partner_id", "=", partner),
+                                ("payment_type", "=", "inbound")], ["amount", "state", field_name])
+            if row.get("state") not in dialect.payment_void_states]
+        new: list[tuple[Payment, str, int]] = []
+        drafts: list[int] = []
+        for payment, reference in zip(wanted, references, strict=True):
+            found = mapping.recorded_payment(recorded, reference, payment.amount, field_name)
+            if found is not None:
+                recorded.remove(found)          # two equal payments are two payments
+                if found.get("state") == "draft":
+                    drafts.append(found["id"])
+                continue
+            new.append((payment, reference, await self._payment_journal(payment.method, terms)))
+        if drafts:
+            await self.client.button("account.payment", "action_post", drafts)
+        open_invoices = sorted((i for i in invoices if mapping.is_invoice(i)
+                                and mapping.money_amount(i.get("amount_residual")) > 0), key=lambda i: i["id"])
+        due = sum((mapping.money_amount(i.get("amount_residual")) for i in open_invoices), Decimal(0))
+        standalone: list[Row] = []
+        today = datetime.now(UTC).date()
+        for payment, reference, journal in new:
+            day = mapping.payment_day(payment, today)
+            if due > 0:
+                await self._register_payment([i["id"] for i in open_invoices], payment, reference, journal, day)
+                due -= payment.amount
+                continue
+            standalone.append(mapping.payment_values(
+                payment, reference=reference, reference_field=field_name, partner=partner, journal=journal,
+                currency=mapping.many2one_id(sale.get("currency_id")), day=day))
+        if standalone:
+            created = await self.client.create("account.payment", standalone)
+            await self.client.button("account.payment", "action_post", created)   # answers None
+
+    async def _register_payment(self, invoices: Sequence[int], payment: Payment, reference: str, journal: int,
+                                day: str) -> None:
+        """Odoo's "Register Payment" of invoices: a payment posted and reconciled with them."""
+        context = {"active_model": "account.move", "active_ids": list(invoices)}
+        [wizard] = await self.client.create("account.payment.register", [{
+            "amount": float(payment.amount), "journal_id": journal, "payment_date": day,
+            "communication": reference}], context=context)
+        await self.client.button("account.payment.register", "action_create_payments", [wizard], context=context)
+
+    async def _payment_journal(self, method: str, terms: SaleTerms) -> int:
+        mapped = terms.payment_journals.get(method)
+        if mapped:
+            journal = await self.refs.journal(mapped)
+            if journal is None:
+                raise DataError(f"no Odoo bank or cash journal named {mapped!r} (mapped to the shop's payment "
+                                f"method {method!r})", details={"method": method, "journal": mapped})
+            return journal
+        for name in (method.strip(), self.config.payment_journal):
+            if name and (journal := await self.refs.journal(name)) is not None:
+                return journal
+        raise DataError(f"no Odoo journal for the shop's payment method {method!r}: map it in the orders settings "
+                        "(payment_journals), or set `payment_journal` of the Odoo connection",
+                        details={"method": method})
+
+    async def cancel_sale(self, key: str) -> None:
+        """Cancel the order of a sale the shop cancelled: ``sale.order.action_cancel``, which cancels its
+        deliveries not done and its draft invoices.
+
+        Asked with ``disable_cancel_warning`` in the context, as Odoo's own cancellation wizard does,
+        since ``action_cancel`` of an order past its quotation otherwise answers that wizard (a mail
+        to the customer; 16 and later) instead of cancelling; should a server still answer the wizard,
+        it is created and its ``action_cancel`` called. Refused (DataError) once a delivery is done or
+        an invoice posted (a return and a credit note are a person's work), and for a locked order
+        (16: state ``done``; 17+: ``locked``, which Odoo refuses to cancel) — unlocking is the
+        merchant's decision. Cancelling a cancelled order does nothing."""
+        dialect = (await self.client.session()).dialect
+        sale = await self._sale_row(key, ["name", "state", "picking_ids", "invoice_ids",
+                                          *(["locked"] if dialect.lock_flag else [])])
+        if sale["state"] == "cancel":
+            return
+        pickings, invoices = await asyncio.gather(
+            self.client.read_in("stock.picking", "id", sale.get("picking_ids") or [],
+                                ["name", "state", "picking_type_code"]),
+            self.client.read_in("account.move", "id", sale.get("invoice_ids") or [], ["name", "state", "move_type"]))
+        shipped = [str(p["name"]) for p in pickings if mapping.is_outgoing(p) and p.get("state") == "done"]
+        if shipped:
+            raise DataError(f"Odoo order {sale['name']} is shipped already ({', '.join(shipped)}): it cannot be "
+                            "cancelled; a return and a credit note are made in Odoo",
+                            details={"sale": key, "deliveries": shipped})
+        posted = [str(i["name"]) for i in invoices if i.get("state") == "posted"]
+        if posted:
+            raise DataError(f"Odoo order {sale['name']} is invoiced ({', '.join(posted)}): issue a credit note in "
+                            "Odoo, then cancel it there", details={"sale": key, "invoices": posted})
+        if sale.get("locked") or sale["state"] == "done":
+            raise DataError(f"Odoo order {sale['name']} is locked: unlock it in Odoo to cancel it",
+                            details={"sale": key})
+        answer = await self.client.button("sale.order", "action_cancel", [sale["id"]], context=NO_CANCEL_WIZARD)
+        if isinstance(answer, dict) and answer.get("res_model") == "sale.order.cancel":
+            context = {k: v for k, v in (answer.get("context") or {}).items() if isinstance(k, str)}
+            [wizard] = await self.client.create("sale.order.cancel", [{"order_id": sale["id"]}], context=context)
+            await self.client.button("sale.order.cancel", "action_cancel", [wizard], context=context)
+
+    async def _sale_row(self, key: str, fields: Sequence[str]) -> Row:
+        sale = self._id(key, "sale")
+        rows = await self.client.search_read("sale.order", [("id", "=", sale)], list(fields))
+        if not rows:
+            raise DataError(f"Odoo order {key} no longer exists", details={"sale": key})
+        return rows[0]
 
     # --- orders in batches ------------------------------------------------------------------------------
 
@@ -694,22 +927,44 @@ class OdooErp:
     # --- fulfilment ------------------------------------------------------------------------------------
 
     async def read_sale_statuses(self, keys: Sequence[str]) -> list[SaleStatus]:
-        """Orders, their deliveries and invoices: three reads whatever the number of orders."""
+        """Orders, their deliveries and invoices: three reads whatever the number of orders, and, up
+        to 16, one more for the PDFs of posted invoices.
+
+        An invoice's file is the PDF Odoo keeps once it was printed or sent (17+: the invoice's
+        ``invoice_pdf_report_id``; up to 16: its attachment named after its number), read by
+        ``read_file`` (``ir.attachment/<id>/datas``); none before. Rendering it on demand is not
+        possible over the external API: the report methods are private (``_render_qweb_pdf``), and
+        ``/report/pdf/account.report_invoice/<id>`` wants an interactive web session, which refuses API
+        keys and users with two-factor authentication. Delivery notes have no file for the same reason."""
         ids = [self._id(key, "sale") for key in keys]
+        dialect = (await self.client.session()).dialect
         orders = await self.client.read_in("sale.order", "id", ids, ["state", "picking_ids", "invoice_ids"])
+        invoice_fields = STATUS_INVOICE_FIELDS + ([dialect.invoice_pdf_field] if dialect.invoice_pdf_field else [])
         pickings, invoices = await asyncio.gather(
             self.client.read_in("stock.picking", "id", [p for o in orders for p in o.get("picking_ids") or []],
-                                ["state", "carrier_tracking_ref", "date_done", "carrier_id", "picking_type_code"]),
+                                STATUS_PICKING_FIELDS),
             self.client.read_in("account.move", "id", [i for o in orders for i in o.get("invoice_ids") or []],
-                                ["name", "state", "move_type"]))
+                                invoice_fields))
+        pdfs = await self._invoice_pdfs([i for i in invoices if mapping.is_invoice(i)], dialect.invoice_pdf_field)
         by_picking = {p["id"]: p for p in pickings}
         by_invoice = {i["id"]: i for i in invoices}
-        confirmed = (await self.client.session()).dialect.confirmed_states
+        confirmed = dialect.confirmed_states
         statuses = (mapping.sale_status(
             order, [by_picking[p] for p in order.get("picking_ids") or [] if p in by_picking],
-            [by_invoice[i] for i in order.get("invoice_ids") or [] if i in by_invoice], confirmed)
+            [by_invoice[i] for i in order.get("invoice_ids") or [] if i in by_invoice], confirmed, pdfs)
             for order in sorted(orders, key=lambda o: o["id"]))
         return [status for status in statuses if status is not None]
+
+    async def _invoice_pdfs(self, invoices: Sequence[Row], pdf_field: str | None) -> dict[int, int]:
+        """Posted invoice → the attachment holding its PDF, where Odoo keeps one."""
+        if pdf_field:
+            return {i["id"]: found for i in invoices if (found := mapping.many2one_id(i.get(pdf_field)))}
+        if not invoices:
+            return {}
+        attachments = await self.client.search_read(
+            "ir.attachment", [("res_model", "=", "account.move"), ("res_id", "in", [i["id"] for i in invoices]),
+                              ("mimetype", "=", "application/pdf")], ["name", "res_id"])
+        return {i["id"]: found for i in invoices if (found := mapping.invoice_attachment(attachments, i))}
 
 
 def _chunked(values: Sequence[Any], size: int) -> list[list[Any]]:

@@ -37,7 +37,11 @@ class OdooConfig(BaseModel):
     # Shop carrier name → Odoo delivery.carrier name; unlisted names are looked up as they are.
     carriers: dict[str, str] = Field(default_factory=dict)
     shipping_product: str | None = None        # SKU of the shipping line when no Odoo carrier matches
-    discount_product: str | None = None        # SKU of a line carrying the order's discounts
+    discount_product: str | None = None        # SKU of the lines carrying the order's vouchers and discounts
+    gift_wrapping_product: str | None = None   # SKU of the gift wrapping line (a service)
+    # Journal (name or code, of type bank or cash) of shop payments whose method is mapped to none in the
+    # orders settings (``payment_journals``) and names no journal itself.
+    payment_journal: str | None = None
     # A product.template char field holding a multi-variant template's own SKU (Odoo has none); else the
     # variants' common code prefix is used.
     template_reference: str | None = None

@@ -21,17 +21,20 @@ from courroie.model import (
     Address,
     Category,
     Customer,
+    ErpDocument,
     FileRef,
     KitItem,
     Money,
     Order,
     OrderLine,
+    Payment,
     Product,
     SaleState,
     SaleStatus,
     Shipment,
     StockLevel,
     Variant,
+    Voucher,
 )
 from courroie.model.base import CENT, Translations
 
@@ -276,21 +279,52 @@ def full_name(first: str, last: str) -> str:
     return " ".join(part.strip() for part in (first, last) if part and part.strip())
 
 
-def customer_values(customer: Customer) -> Row:
+def customer_values(customer: Customer, *, pricelist: int | None = None, payment_term: int | None = None,
+                    category: int | None = None) -> Row:
+    """A new contact: the shop customer, and the terms of its customer group (price list, payment
+    term: company-dependent properties; category: a contact tag)."""
     values: Row = {"name": full_name(customer.first_name, customer.last_name), "email": customer.email.strip(),
                    "type": "contact", "is_company": False, "customer_rank": 1}
     if customer.company:
         values["company_name"] = customer.company
     if customer.vat_number:
-        values["vat"] = customer.vat_number
+        values["vat"] = customer.vat_number.strip()
+    values |= _terms_values(pricelist, payment_term)
+    if category:
+        values["category_id"] = [(4, category)]
     return values
 
 
-def customer_changes(row: Row, customer: Customer) -> Row:
-    """What to write on the Odoo contact so that it says what the shop's customer says."""
+def _terms_values(pricelist: int | None, payment_term: int | None) -> Row:
+    return {field: value for field, value in (("property_product_pricelist", pricelist),
+                                              ("property_payment_term_id", payment_term)) if value}
+
+
+def customer_changes(row: Row, customer: Customer, *, pricelist: int | None = None, payment_term: int | None = None,
+                     category: int | None = None) -> Row:
+    """What to write on the Odoo contact so that it says what the shop's customer says, and carries the
+    terms of its group (a tag is added, never removed: the merchant's own tags stay)."""
     wanted = customer_values(customer)
-    return {field: value for field, value in wanted.items()
-            if field in ("name", "vat", "company_name") and (text(row.get(field)) or None) != value}
+    changes = {field: value for field, value in wanted.items()
+               if field in ("name", "vat", "company_name") and (text(row.get(field)) or None) != value}
+    changes |= {field: value for field, value in _terms_values(pricelist, payment_term).items()
+                if many2one_id(row.get(field)) != value}
+    if category and category not in (row.get("category_id") or []):
+        changes["category_id"] = [(4, category)]
+    return changes
+
+
+def remember_changes(row: Row, changes: Row) -> Row:
+    """The contact as read, after ``changes`` were written (x2many commands applied)."""
+    updated = dict(row)
+    for field, value in changes.items():
+        if field == "category_id":
+            updated[field] = [*(row.get(field) or []), *(c[1] for c in value if c[0] == 4)]
+        elif field.startswith("property_"):
+            updated[field] = [value, ""]
+        else:
+            updated[field] = value
+    return updated
 
 
 def pick_customer(rows: Sequence[Row], customer: Customer) -> Row | None:
@@ -300,28 +334,51 @@ def pick_customer(rows: Sequence[Row], customer: Customer) -> Row | None:
     return min(owners, key=lambda r: r["id"]) if owners else None
 
 
+def compact_vat(value: str | None) -> str | None:
+    """A VAT number without its separators, upper case: ``fr 40 303.265.045`` → ``FR40303265045``."""
+    compact = "".join(c for c in (value or "").upper() if c.isalnum())
+    return compact or None
+
+
+def loose_pattern(vat: str) -> str:
+    """An ``=ilike`` pattern finding ``vat`` however it was typed into Odoo (spaces, dots, dashes)."""
+    return "%" + "%".join(escape_like(c) for c in vat) + "%"
+
+
+def pick_vat_owner(rows: Sequence[Row], vat: str) -> int | None:
+    """The business holding this VAT number: the oldest top-level contact (a company first) whose
+    number is the same once compacted; else the parent of a contact holding it."""
+    holders = [row for row in rows if compact_vat(text(row.get("vat"))) == vat]
+    top = [row for row in holders if not many2one_id(row.get("parent_id"))]
+    if top:
+        return min(top, key=lambda r: (not r.get("is_company"), r["id"]))["id"]
+    parents = sorted(p for row in holders if (p := many2one_id(row.get("parent_id"))))
+    return parents[0] if parents else None
+
+
 def _norm(value: str | None) -> str:
     return " ".join("".join(c for c in (value or "").casefold() if c.isalnum() or c.isspace()).split())
 
 
 def address_key(address: Address) -> tuple[str, ...]:
-    """What makes two addresses the same: name, company, street, postcode, city, country; case,
+    """What makes two addresses the same: name, company, street, postcode, city, country, region; case,
     spaces and punctuation aside (Odoo keeps one name where the shop has first and last)."""
     return tuple(_norm(v) for v in (full_name(address.first_name, address.last_name), address.company,
                                     address.street, address.street2, address.postcode, address.city,
-                                    address.country_code))
+                                    address.country_code, address.state_code))
 
 
-def row_address_key(row: Row, country_code: str | None, *, company: str | None = None) -> tuple[str, ...]:
+def row_address_key(row: Row, country_code: str | None, state_code: str | None = None, *,
+                    company: str | None = None) -> tuple[str, ...]:
     return tuple(_norm(v) for v in (text(row.get("name")), company if company is not None else
                                     text(row.get("company_name")), text(row.get("street")), text(row.get("street2")),
-                                    text(row.get("zip")), text(row.get("city")), country_code))
+                                    text(row.get("zip")), text(row.get("city")), country_code, state_code))
 
 
-def address_values(address: Address, country: int) -> Row:
+def address_values(address: Address, country: int, state: int | None = None) -> Row:
     values: Row = {"name": full_name(address.first_name, address.last_name), "street": address.street,
                    "street2": address.street2 or False, "zip": address.postcode, "city": address.city,
-                   "country_id": country}
+                   "country_id": country, "state_id": state or False}
     if address.phone:
         values["phone"] = address.phone
     if address.company:
@@ -360,17 +417,49 @@ def shipping_values(order: Order, product: int, name: str | None) -> Row:
     return values
 
 
-def discount_values(order: Order, product: int) -> Row:
-    return {"product_id": product, "product_uom_qty": 1.0, "price_unit": -float(order.discounts_tax_excl),
+def discount_values(order: Order, product: int, amount: Decimal | None = None) -> Row:
+    """One line for the order's discounts (all of them, or what the vouchers do not explain)."""
+    return {"product_id": product, "product_uom_qty": 1.0,
+            "price_unit": -float(order.discounts_tax_excl if amount is None else amount),
             "name": f"Discount ({order.reference})"}
 
 
+def voucher_label(voucher: Voucher) -> str:
+    return f"{voucher.name} ({voucher.code})" if voucher.code and voucher.code not in voucher.name else voucher.name
+
+
+def discount_lines(order: Order, product: int, vouchers_as: str) -> list[Row]:
+    """The order's discounts as lines of the discount product: one per voucher (``lines``), what the
+    vouchers do not explain on one more line; or a single line for them all (``global``)."""
+    if vouchers_as != "lines" or not order.vouchers:
+        return [discount_values(order, product)] if order.discounts_tax_excl else []
+    lines = [{"product_id": product, "product_uom_qty": 1.0, "price_unit": -float(voucher.amount_tax_excl),
+              "name": voucher_label(voucher)} for voucher in order.vouchers if voucher.amount_tax_excl]
+    rest = order.discounts_tax_excl - sum((v.amount_tax_excl for v in order.vouchers), Decimal(0))
+    if abs(rest) >= CENT:
+        lines.append(discount_values(order, product, rest))
+    return lines
+
+
+def has_discounts(order: Order) -> bool:
+    return bool(order.discounts_tax_excl) or any(v.amount_tax_excl for v in order.vouchers)
+
+
+def gift_wrapping_values(order: Order, product: int) -> Row:
+    name = "Gift wrapping" + (f"\n{order.gift_message.strip()}" if order.gift_message and order.gift_message.strip()
+                              else "")
+    return {"product_id": product, "product_uom_qty": 1.0, "price_unit": float(order.gift_wrapping_tax_excl),
+            "name": name}
+
+
 def sale_values(order: Order, *, partner: int, invoice_address: int, delivery_address: int,
-                lines: Sequence[Row], pricelist: int | None, warehouse: int | None, carrier: int | None) -> Row:
+                lines: Sequence[Row], pricelist: int | None, warehouse: int | None, carrier: int | None,
+                payment_term: int | None = None) -> Row:
     values: Row = {"partner_id": partner, "partner_invoice_id": invoice_address,
                    "partner_shipping_id": delivery_address, "client_order_ref": order.erp_reference,
                    "origin": f"{order.shop} {order.reference}", "order_line": [(0, 0, dict(v)) for v in lines]}
-    for field, value in (("pricelist_id", pricelist), ("warehouse_id", warehouse), ("carrier_id", carrier)):
+    for field, value in (("pricelist_id", pricelist), ("warehouse_id", warehouse), ("carrier_id", carrier),
+                         ("payment_term_id", payment_term)):
         if value:
             values[field] = value
     return values
@@ -380,7 +469,39 @@ def erp_sale(row: Row, confirmed_states: Sequence[str]) -> ErpSale:
     return ErpSale(key=key(row["id"]), number=str(row.get("name") or ""),
                    total_tax_excl=money_amount(row.get("amount_untaxed")),
                    total_tax_incl=money_amount(row.get("amount_total")),
-                   confirmed=row.get("state") in confirmed_states)
+                   confirmed=row.get("state") in confirmed_states, cancelled=row.get("state") == "cancel")
+
+
+# --- payments ----------------------------------------------------------------------------------------------
+
+def payment_reference(payment: Payment, sale: Row) -> str:
+    """What a payment is recognised by, written as its reference (``ref`` / ``memo``): the shop's
+    transaction id, else the shop order's reference (the one the sale carries) and the method."""
+    if payment.transaction_id and payment.transaction_id.strip():
+        return payment.transaction_id.strip()
+    return f"{text(sale.get('client_order_ref')) or sale.get('name')} {payment.method}".strip()
+
+
+def payment_day(payment: Payment, today: dt.date) -> str:
+    return (payment.paid_at.astimezone(dt.UTC).date() if payment.paid_at else today).isoformat()
+
+
+def payment_values(payment: Payment, *, reference: str, reference_field: str, partner: int, journal: int,
+                   currency: int | None, day: str) -> Row:
+    """A customer payment received (``inbound``), to post; linked to the customer and the reference."""
+    values: Row = {"payment_type": "inbound", "partner_type": "customer", "partner_id": partner,
+                   "amount": float(payment.amount), "journal_id": journal, "date": day, reference_field: reference}
+    if currency:
+        values["currency_id"] = currency
+    return values
+
+
+def recorded_payment(recorded: list[Row], reference: str, amount: Decimal, reference_field: str) -> Row | None:
+    """The payment already in Odoo for this one (same reference and amount), if any."""
+    for row in recorded:
+        if text(row.get(reference_field)) == reference and money_amount(row.get("amount")) == amount.quantize(CENT):
+            return row
+    return None
 
 
 def pick_sale(rows: Sequence[Row]) -> Row | None:
@@ -392,29 +513,72 @@ def pick_sale(rows: Sequence[Row]) -> Row | None:
 
 # --- fulfilment --------------------------------------------------------------------------------------------
 
+def is_outgoing(picking: Row) -> bool:
+    return picking.get("picking_type_code") in ("outgoing", False, None) and picking.get("state") != "cancel"
+
+
 def shipments_of(pickings: Sequence[Row]) -> tuple[Shipment, ...]:
-    return tuple(Shipment(carrier=many2one_name(p.get("carrier_id")),
+    """Done deliveries, oldest first: their number, carrier, tracking number and date."""
+    return tuple(Shipment(number=text(p.get("name")), carrier=many2one_name(p.get("carrier_id")),
                           tracking_number=text(p.get("carrier_tracking_ref")),
                           shipped_at=parse_datetime(p.get("date_done")))
-                 for p in sorted(pickings, key=lambda p: p["id"]))
+                 for p in sorted(pickings, key=lambda p: (str(p.get("date_done") or ""), p["id"])))
 
 
-def sale_status(order: Row, pickings: Sequence[Row], invoices: Sequence[Row],
-                confirmed_states: Sequence[str]) -> SaleStatus | None:
+def is_invoice(move: Row) -> bool:
+    return (move.get("state") == "posted" and move.get("move_type") in ("out_invoice", False, None)
+            and text(move.get("name")) not in (None, "/"))
+
+
+def invoice_attachment(attachments: Sequence[Row], invoice: Row) -> int | None:
+    """The PDF printing left on an invoice (16: a plain attachment, named after its number)."""
+    own = [a for a in attachments if many2one_id(a.get("res_id")) == invoice["id"]]
+    expected = f"{str(invoice.get('name')).replace('/', '_')}.pdf"
+    named = [a for a in own if a.get("name") == expected]
+    chosen = named or own
+    return max(a["id"] for a in chosen) if chosen else None
+
+
+def file_key_of_attachment(attachment: int | None) -> str | None:
+    return f"ir.attachment/{attachment}/datas" if attachment else None
+
+
+def documents_of(done: Sequence[Row], invoices: Sequence[Row], pdfs: Mapping[int, int]) -> tuple[ErpDocument, ...]:
+    notes = [ErpDocument(kind="delivery_note", number=shipment.number, issued_at=shipment.shipped_at)
+             for shipment in shipments_of(done) if shipment.number]
+    bills = [ErpDocument(kind="invoice", number=str(text(i.get("name"))), issued_at=_day(i.get("invoice_date")),
+                         total_tax_incl=str(money_amount(i.get("amount_total"))),
+                         key=file_key_of_attachment(pdfs.get(i["id"])))
+             for i in sorted(invoices, key=lambda i: i["id"])]
+    return (*notes, *bills)
+
+
+def _day(value: Any) -> dt.datetime | None:
+    if not value:
+        return None
+    return dt.datetime.combine(dt.date.fromisoformat(str(value)[:10]), dt.time(), tzinfo=dt.UTC)
+
+
+def sale_status(order: Row, pickings: Sequence[Row], invoices: Sequence[Row], confirmed_states: Sequence[str],
+                pdfs: Mapping[int, int] | None = None) -> SaleStatus | None:
     """What the shop should learn of one order; ``None`` while it is a quotation.
 
-    Shipped once every delivery order (outgoing, not cancelled) is done; the first posted customer
-    invoice gives the invoice number."""
+    Its deliveries (outgoing, not cancelled): shipped once every one is done, partially shipped while
+    some are (a backorder waits, or another warehouse has not shipped yet); each done one is a
+    shipment and a delivery note. Its posted customer invoices are invoices (the first one also
+    gives ``invoice_number``), with their PDF where Odoo keeps one."""
     state = order.get("state")
     if state == "cancel":
         return SaleStatus(erp_key=key(order["id"]), state=SaleState.CANCELLED)
     if state not in confirmed_states:
         return None
-    outgoing = [p for p in pickings if p.get("picking_type_code") in ("outgoing", False, None)
-                and p.get("state") != "cancel"]
+    outgoing = [p for p in pickings if is_outgoing(p)]
     done = [p for p in outgoing if p.get("state") == "done"]
-    posted = sorted((i for i in invoices if i.get("state") == "posted" and i.get("move_type") in ("out_invoice", False)
-                     and text(i.get("name")) not in (None, "/")), key=lambda i: i["id"])
-    return SaleStatus(erp_key=key(order["id"]),
-                      state=SaleState.SHIPPED if done and len(done) == len(outgoing) else SaleState.ACCEPTED,
-                      shipments=shipments_of(done), invoice_number=text(posted[0]["name"]) if posted else None)
+    posted = sorted((i for i in invoices if is_invoice(i)), key=lambda i: i["id"])
+    if done and len(done) == len(outgoing):
+        progress = SaleState.SHIPPED
+    else:
+        progress = SaleState.PARTIALLY_SHIPPED if done else SaleState.ACCEPTED
+    return SaleStatus(erp_key=key(order["id"]), state=progress, shipments=shipments_of(done),
+                      invoice_number=text(posted[0]["name"]) if posted else None,
+                      documents=documents_of(done, posted, pdfs or {}))

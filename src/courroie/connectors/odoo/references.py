@@ -1,5 +1,6 @@
 """Odoo's reference records, looked up once and kept while the hub runs: warehouses, carriers, price
-lists, the company, countries, taxes, installed models, and SKU → product id (for ``SKU_TTL`` seconds).
+lists, payment terms, contact tags, journals, the company, countries and their regions, taxes,
+installed models, and SKU → product id (for ``SKU_TTL`` seconds).
 
 Configuration names them by code or name, orders by SKU, country and currency; Odoo by id. These
 lookups make an order cost a few calls once warm, instead of one per reference.
@@ -7,6 +8,7 @@ lookups make an order cost a few calls once warm, instead of one per reference.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +18,8 @@ from courroie.errors import ConnectionFailure, DataError
 from . import mapping
 from .client import OdooClient
 from .config import OdooConfig
+
+logger = logging.getLogger(__name__)
 
 SKU_TTL = 600.0                           # seconds an SKU → product id answer is trusted
 
@@ -118,6 +122,63 @@ class References:
             raise DataError(f"no Odoo price list in {currency}: an order in {currency} cannot be created",
                             details={"currency": currency})
         return found
+
+    async def pricelist_of_terms(self, name: str) -> tuple[int, str | None]:
+        """A customer group's price list by name: (id, currency code); DataError when Odoo has none."""
+        if ("terms pricelist", name) not in self._found:
+            rows = await self.client.search_read("product.pricelist", [("name", "=", name)], ["currency_id"], limit=1)
+            if not rows:
+                raise DataError(f"no Odoo price list named {name!r} (customer group terms)",
+                                details={"model": "product.pricelist", "name": name})
+            self._found[("terms pricelist", name)] = (rows[0]["id"], mapping.many2one_name(rows[0].get("currency_id")))
+        found: tuple[int, str | None] = self._found[("terms pricelist", name)]
+        return found
+
+    async def named(self, model: str, name: str | None, what: str, where: str) -> int | None:
+        """The id of the record of ``model`` named ``name`` (None for no name); DataError when Odoo has
+        none (``where``: where a person creates one)."""
+        if not name:
+            return None
+        if (model, name) not in self._found:
+            rows = await self.client.search_read(model, [("name", "=", name)], ["name"], limit=1)
+            if not rows:
+                raise DataError(f"no Odoo {what} named {name!r} ({where})", details={"model": model, "name": name})
+            self._found[(model, name)] = rows[0]["id"]
+        found: int = self._found[(model, name)]
+        return found
+
+    async def journal(self, name: str) -> int | None:
+        """A bank or cash journal by name or short code (payments land there), or None."""
+        name = name.strip()
+        if ("journal", name) not in self._found:
+            rows = await self.client.search_read(
+                "account.journal", [("type", "in", ["bank", "cash"]), "|", ("name", "=", name), ("code", "=", name)],
+                ["name"], limit=1)
+            self._found[("journal", name)] = rows[0]["id"] if rows else None
+        found: int | None = self._found[("journal", name)]
+        return found
+
+    async def state_id(self, country: int, code: str) -> int | None:
+        """The region (``res.country.state``) of this code in that country, or None (logged)."""
+        code = code.strip().upper()
+        if ("state", f"{country}/{code}") not in self._found:
+            rows = await self.client.search_read("res.country.state", [("country_id", "=", country),
+                                                                       ("code", "=ilike", mapping.escape_like(code))],
+                                                 ["code"], limit=1)
+            if not rows:
+                logger.warning("odoo: no region %r in country %s: addresses there are kept without it", code, country)
+            self._found[("state", f"{country}/{code}")] = rows[0]["id"] if rows else None
+            if rows:
+                self._found[("state code", str(rows[0]["id"]))] = code
+        found: int | None = self._found[("state", f"{country}/{code}")]
+        return found
+
+    async def state_codes(self, ids: Sequence[int]) -> dict[int, str]:
+        missing = [i for i in ids if ("state code", str(i)) not in self._found]
+        if missing:
+            for row in await self.client.read_in("res.country.state", "id", missing, ["code"]):
+                self._found[("state code", str(row["id"]))] = str(row["code"]).upper()
+        return {i: self._found[("state code", str(i))] for i in ids if ("state code", str(i)) in self._found}
 
     async def company(self) -> dict[str, Any]:
         """The user's company: its currency code and its own contact."""

@@ -59,6 +59,30 @@ class Dialect:
         return self.major >= 19
 
     @property
+    def payment_reference_field(self) -> str:
+        """A payment's reference: ``ref`` up to 17 (``account.payment`` inherits its journal entry's),
+        ``memo`` from 18 (``account.payment`` stands alone; ``ref`` is an ``Invalid field``)."""
+        return "memo" if self.major >= 18 else "ref"
+
+    @property
+    def payment_void_states(self) -> tuple[str, ...]:
+        """Payment states that count for nothing: ``cancel`` up to 17; ``canceled`` and ``rejected`` from 18
+        (whose states are draft / in_process / paid / canceled / rejected)."""
+        return ("canceled", "rejected") if self.major >= 18 else ("cancel",)
+
+    @property
+    def lock_flag(self) -> bool:
+        """17 made locking a confirmed order a boolean ``locked`` (``action_lock``), and ``action_cancel``
+        refuses a locked order; up to 16 a locked order is in state ``done`` (``action_done``)."""
+        return self.major >= 17
+
+    @property
+    def invoice_pdf_field(self) -> str | None:
+        """17 keeps an invoice's PDF in ``invoice_pdf_report_file`` (``invoice_pdf_report_id``: its
+        attachment, hidden from attachment searches); up to 16 printing leaves a plain attachment."""
+        return "invoice_pdf_report_id" if self.major >= 17 else None
+
+    @property
     def confirmed_states(self) -> tuple[str, ...]:
         """Confirmed sale orders: ``sale`` and, up to 16, ``done`` (locked); 17 made locking a boolean."""
         return ("sale", "done")

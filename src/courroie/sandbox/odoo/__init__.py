@@ -6,7 +6,9 @@
 
 It answers XML-RPC (``/xmlrpc/2/…``), JSON-RPC (``/jsonrpc``) and, as 19.0, JSON-2 (``/json/2/…``) with
 Odoo's field names and shapes, faults and quirks. It never imports the Odoo connector: both are held
-against the captures in ``reference/`` instead.
+against the captures in ``reference/`` instead. What follows an order (cancellation and its wizard,
+locks, backorders, invoices, payments, attachments) was not captured: those models carry the captured
+fields and follow Odoo 16.0 / 18.0's source (see ``sales``, ``stock``, ``accounting``).
 """
 
 from . import seed

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import catalog, partners, sales, stock, wire  # noqa: F401  (catalog… register the models' behaviour)
+from . import accounting, catalog, partners, sales, stock, wire  # noqa: F401  (they register the models' behaviour)
 from .errors import AccessDenied, HttpError, MissingError, OdooError, ServerError
 from .fields import VERSIONS
 from .latency import Latency

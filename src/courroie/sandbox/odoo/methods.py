@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import sales, stock
+from . import accounting, sales, stock
 from .errors import AccessError, HttpError, OdooError, ServerError, UserError, attribute_error, value_error
 from .orm import Env, Server
 
@@ -25,6 +25,11 @@ class Method:
     params: tuple[tuple[str, Any], ...] = ()
     api_model: bool = False
     access: str = "write"
+    since: int = 0            # the first major version having it
+    until: int = 99           # the last one
+
+    def exists_in(self, major: int) -> bool:
+        return self.since <= major <= self.until
 
 
 # --- the generic ORM methods -----------------------------------------------------------------------------
@@ -166,13 +171,25 @@ NAME_GET = Method(_name_get, (), access="read")
 SPECIFIC: dict[tuple[str, str], Method] = {
     ("sale.order", "action_confirm"): Method(sales.action_confirm),
     ("sale.order", "action_cancel"): Method(sales.action_cancel),
+    ("sale.order.cancel", "action_cancel"): Method(sales.wizard_cancel),
+    ("sale.order.cancel", "action_send_mail_and_cancel"): Method(sales.wizard_cancel),
+    ("sale.order", "action_done"): Method(sales.action_lock, until=16),       # 16.0's lock
+    ("sale.order", "action_lock"): Method(sales.action_lock, since=17),
+    ("sale.order", "action_unlock"): Method(sales.action_unlock),
+    ("sale.advance.payment.inv", "create_invoices"): Method(accounting.create_invoices),
+    ("account.payment", "action_post"): Method(accounting.payment_post),
+    ("account.payment", "action_cancel"): Method(accounting.payment_cancel),
+    ("account.payment.register", "action_create_payments"): Method(accounting.create_payments),
+    ("account.move", "button_cancel"): Method(accounting.button_cancel),
+    ("stock.backorder.confirmation", "process"): Method(stock.backorder_process),
+    ("stock.backorder.confirmation", "process_cancel_backorder"): Method(stock.backorder_cancel),
     ("sale.order", "action_draft"): Method(sales.action_draft),
     ("sale.order", "set_delivery_line"): Method(sales.set_delivery_line, (("carrier", REQUIRED), ("amount", REQUIRED))),
     ("stock.picking", "button_validate"): Method(stock.button_validate),
     ("stock.picking", "action_assign"): Method(stock.action_assign),
     ("stock.quant", "action_apply_inventory"): Method(stock.apply_inventory),
     ("choose.delivery.carrier", "button_confirm"): Method(sales.button_confirm),
-    ("account.move", "action_post"): Method(sales.action_post),
+    ("account.move", "action_post"): Method(accounting.action_post),
     ("res.users", "context_get"): Method(_context_get, api_model=True, access="read"),
 }
 
@@ -180,7 +197,7 @@ SPECIFIC: dict[tuple[str, str], Method] = {
 def find_method(server: Server, model: str, name: str) -> Method | None:
     found = SPECIFIC.get((model, name))
     if found:
-        return found
+        return found if found.exists_in(server.major) else None
     if name == "name_get" and server.major < 17:
         return NAME_GET
     return (GENERIC_19 if server.major >= 19 else GENERIC).get(name)

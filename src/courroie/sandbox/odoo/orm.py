@@ -37,6 +37,7 @@ class Rules:
     inverses: dict[tuple[str, str], str] = field(default_factory=dict)       # one2many → inverse many2one
     cascade: set[tuple[str, str]] = field(default_factory=set)              # one2many deleted with their parent
     translated: set[tuple[str, str]] = field(default_factory=set)
+    writable: set[tuple[str, str]] = field(default_factory=set)            # computed, with an inverse: stored as written
     inherits: dict[str, tuple[str, str, frozenset[str]]] = field(default_factory=dict)  # model → (parent, link, own)
     defaults: dict[str, Callable[[Env, Row], Row]] = field(default_factory=dict)
     required: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -47,6 +48,8 @@ class Rules:
     names: dict[str, Compute] = field(default_factory=dict)
     orders: dict[str, str] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)                    # model → group named in AccessErrors
+    # model → terms a search adds of its own (``ir.attachment`` hides field attachments unless asked)
+    search_filters: dict[str, Callable[[list[Any]], list[Any]]] = field(default_factory=dict)
 
     def compute(self, model: str, *names: str) -> Callable[[Compute], Compute]:
         def register(function: Compute) -> Compute:
@@ -291,6 +294,8 @@ class Env:
     def search(self, model: str, domain: Sequence[Any], offset: int = 0, limit: int | None = None,
                order: str | None = None, *, active_test: bool | None = None) -> list[int]:
         terms = self.domains.check(model, domain or [])
+        if model in self.rules.search_filters:
+            terms = self.rules.search_filters[model](terms)
         if active_test is None:
             active_test = self.context.get("active_test", True)
         if active_test and self.field(model, "active") and not _mentions(terms, "active"):
@@ -345,7 +350,11 @@ class Env:
         values = dict(values)
         defaults = self.rules.defaults.get(model)
         known = self.model(model).fields
-        complete = {k: v for k, v in (defaults(self, values) if defaults else {}).items() if k in known} | values
+        # Odoo's order: the values given, then ``default_<field>`` keys of the context, then the model's defaults.
+        asked = {key[8:]: value for key, value in self.context.items()
+                 if key.startswith("default_") and key[8:] in known and key[8:] not in values}
+        complete = {k: v for k, v in (defaults(self, asked | values) if defaults else {}).items() if k in known} \
+            | asked | values
         if self.field(model, "active") and "active" not in complete:
             complete["active"] = True   # every ``active`` field of Odoo defaults to True
         self._check_required(model, complete)
@@ -418,7 +427,7 @@ class Env:
                 parent_values[name] = value
             elif fld.type == "one2many" and (model, name) in self.rules.inverses:
                 children.append((fld, value))
-            elif (model, name) in self.rules.computed and not fld.is_x2many:
+            elif (model, name) in self.rules.computed and not fld.is_x2many and (model, name) not in self.rules.writable:
                 continue   # computed fields without inverse: Odoo ignores what is written
             else:
                 stored[name] = self._convert(model, record_id, fld, value, creating=creating)

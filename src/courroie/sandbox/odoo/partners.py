@@ -55,10 +55,15 @@ def _country_code(env: Env, partner: int) -> str | None:
     return env.get("res.country", country, "code") if country else None
 
 
+# Company-dependent properties: what is written is kept (18.0 writes ``specific_property_product_pricelist``).
+RULES.writable |= {("res.partner", "property_product_pricelist")}
+
+
 @RULES.compute("res.partner", "property_product_pricelist")
 def _partner_pricelist(env: Env, partner: int) -> int | None:
     """16.0 answers the default price list for a new customer, 18.0 ``False`` (as captured)."""
-    own = env.table("res.partner")[partner].get("property_product_pricelist")
+    row = env.table("res.partner")[partner]
+    own = row.get("property_product_pricelist") or row.get("specific_property_product_pricelist")
     if own or env.major >= 18:
         return own
     lists = env.search("product.pricelist", [])

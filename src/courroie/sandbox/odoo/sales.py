@@ -1,9 +1,17 @@
-"""Sale orders, their lines and delivery lines, confirmation into a delivery order, invoices.
+"""Sale orders, their lines and delivery lines, confirmation into a delivery order, cancellation, locks.
 
 As captured: ``action_confirm`` answers ``True`` and creates the delivery order (its ``origin`` is the
 order name in 16.0, ``"<name> - <client_order_ref>"`` in 18.0); ``set_delivery_line`` cannot be called
 remotely (``AttributeError``); the ``choose.delivery.carrier`` wizard's ``button_confirm`` returns
 ``None``; a sent or confirmed order cannot be deleted.
+
+Not captured, modelled on Odoo 16.0 / 18.0's ``sale`` and ``sale_stock`` source: ``action_cancel`` of an
+order that is not a quotation answers the ``sale.order.cancel`` wizard (a mail composer; the order is
+left as it was) unless the context says ``disable_cancel_warning``, and needs one order then
+(``Expected singleton``); cancelling cancels the deliveries not done yet and the draft invoices, never
+a done delivery nor a posted invoice. Locking: 16.0 moves the order to state ``done``
+(``action_done`` / ``action_unlock``); 17.0+ has a ``locked`` flag (``action_lock`` / ``action_unlock``)
+and refuses to cancel a locked order.
 """
 
 from __future__ import annotations
@@ -11,16 +19,14 @@ from __future__ import annotations
 from typing import Any
 
 from .catalog import is_storable
-from .errors import UserError, attribute_error
+from .errors import ServerError, UserError, attribute_error
 from .orm import RULES, Env, Row
 from .pricing import float_round, line_price, round_half_up
-from .stock import add_quantity, create_delivery, next_number
+from .stock import add_quantity, create_delivery, kit_lines
 
-RULES.inverses |= {("sale.order", "order_line"): "order_id", ("account.move", "invoice_line_ids"): "move_id",
-                   ("account.move", "line_ids"): "move_id"}
-RULES.cascade |= {("sale.order", "order_line"), ("account.move", "invoice_line_ids"), ("account.move", "line_ids")}
-RULES.orders |= {"sale.order": "date_order desc, id desc", "sale.order.line": "order_id, sequence, id",
-                 "account.move": "date desc, name desc, id desc"}
+RULES.inverses |= {("sale.order", "order_line"): "order_id"}
+RULES.cascade |= {("sale.order", "order_line")}
+RULES.orders |= {"sale.order": "date_order desc, id desc", "sale.order.line": "order_id, sequence, id"}
 RULES.required |= {"sale.order": ("partner_id",), "sale.order.line": ("order_id",),
                    "choose.delivery.carrier": ("order_id", "carrier_id")}
 CONFIRMED = ("sale", "done")
@@ -39,7 +45,7 @@ def _order_defaults(env: Env, values: Row) -> Row:
     return {"state": "draft", "date_order": env.now(), "company_id": env.server.company_id, "user_id": env.user.uid,
             "pricelist_id": pricelist, "currency_id": currency, "partner_invoice_id": partner,
             "partner_shipping_id": partner, "warehouse_id": warehouses[0] if warehouses else None,
-            "picking_policy": "direct", "invoice_status": "no"}
+            "picking_policy": "direct", "invoice_status": "no", "locked": False}
 
 
 RULES.defaults["sale.order"] = _order_defaults
@@ -82,12 +88,17 @@ def _lines(env: Env, order: int) -> list[int]:
 
 
 def line_amounts(env: Env, line: int) -> tuple[float, float, float]:
+    """(subtotal, tax, total) of a sale order line (see :func:`amounts`)."""
+    row = env.table("sale.order.line")[line]
+    return amounts(env, row.get("price_unit"), row.get("product_uom_qty"), row.get("discount"), row.get("tax_id"))
+
+
+def amounts(env: Env, price_unit: Any, quantity: Any, discount: Any, taxes: Any) -> tuple[float, float, float]:
     """(subtotal, tax, total) of a line, taxes rounded per line (Odoo's default ``round_per_line``),
     with each version's float arithmetic: 16.0 rounds the tax, 18.0 the total and subtracts."""
-    row = env.table("sale.order.line")[line]
-    subtotal = float_round(float(row.get("price_unit") or 0.0) * float(row.get("product_uom_qty") or 0.0)
-                           * (1 - float(row.get("discount") or 0.0) / 100), CURRENCY)
-    rate = sum(float(env.table("account.tax")[t].get("amount") or 0.0) for t in row.get("tax_id") or [])
+    subtotal = float_round(float(price_unit or 0.0) * float(quantity or 0.0) * (1 - float(discount or 0.0) / 100),
+                           CURRENCY)
+    rate = sum(float(env.table("account.tax")[t].get("amount") or 0.0) for t in taxes or [])
     if env.major < 18:
         tax = float_round(subtotal * rate / 100, CURRENCY)
         return subtotal, tax, subtotal + tax
@@ -133,7 +144,6 @@ RULES.compute("sale.order", "amount_tax")(lambda env, order: _order_amounts(env,
 RULES.compute("sale.order", "amount_total")(lambda env, order: round_half_up(sum(_order_amounts(env, order))))
 RULES.compute("sale.order", "delivery_set")(
     lambda env, order: any(env.table("sale.order.line")[line].get("is_delivery") for line in _lines(env, order)))
-RULES.compute("sale.order", "locked")(lambda env, order: env.table("sale.order")[order].get("state") == "done")
 
 
 @RULES.compute("sale.order", "picking_ids")
@@ -172,9 +182,14 @@ def action_confirm(env: Env, model: str, ids: list[int]) -> bool:
             raise UserError("It is not allowed to confirm an order in the following states: "
                             f"{_state_label(env, row.get('state'))}")
         env.touch("sale.order", order, {"state": "sale", "date_order": env.now(), "invoice_status": "to invoice"})
-        goods = [(env.table("sale.order.line")[line]["product_id"],
-                  float(env.table("sale.order.line")[line]["product_uom_qty"]), line)
-                 for line in _lines(env, order) if _ships(env, env.table("sale.order.line")[line])]
+        goods: list[tuple[int, float, int | None]] = []
+        for line in _lines(env, order):
+            values = env.table("sale.order.line")[line]
+            components = kit_lines(env, values["product_id"]) if values.get("product_id") else None
+            if components:   # ``mrp``: a kit ships as its components
+                goods += [(item, float(values["product_uom_qty"]) * per, line) for item, per in components]
+            elif _ships(env, values):
+                goods.append((values["product_id"], float(values["product_uom_qty"]), line))
         if goods:
             warehouse = row.get("warehouse_id") or env.search("stock.warehouse", [])[0]
             origin = row["name"] if env.major < 18 or not row.get("client_order_ref") else \
@@ -199,15 +214,72 @@ def _state_label(env: Env, state: Any) -> str:
     return labels.get(str(state), str(state))
 
 
-def action_cancel(env: Env, model: str, ids: list[int]) -> bool:
+CANCEL_VIEW = 1043           # ``sale.sale_order_cancel_view_form``
+CANCEL_TEMPLATE = 14         # ``sale.mail_template_sale_cancellation``
+
+
+def locked(env: Env, order: int) -> bool:
+    row = env.table("sale.order")[order]
+    return bool(row.get("locked")) if env.major >= 17 else row.get("state") == "done"
+
+
+def action_cancel(env: Env, model: str, ids: list[int]) -> Any:
+    """``sale.order.action_cancel``: the cancellation wizard for an order past its quotation (unless
+    ``disable_cancel_warning``), else cancel; 17.0+ refuses a locked order."""
+    if env.major >= 17 and any(locked(env, order) for order in ids):
+        raise UserError("You cannot cancel a locked order. Please unlock it first.")
+    if not env.context.get("disable_cancel_warning") and \
+            any(env.table("sale.order")[order].get("state") != "draft" for order in ids):
+        if len(ids) != 1:
+            raise ServerError("ValueError", f"Expected singleton: sale.order({', '.join(map(str, ids))})")
+        return {"name": "Cancel Sales Order", "view_mode": "form", "res_model": "sale.order.cancel",
+                "view_id": CANCEL_VIEW, "type": "ir.actions.act_window",
+                "context": {"default_template_id": CANCEL_TEMPLATE, "default_order_id": ids[0],
+                            "mark_so_as_canceled": True,
+                            "default_email_layout_xmlid": "mail.mail_notification_layout_with_responsible_signature",
+                            "model_description": "Sales Order"},
+                "target": "new"}
     for order in ids:
-        for picking in _pickings(env, order):
-            if env.table("stock.picking")[picking]["state"] == "done":
-                continue
-            for move in env.search("stock.move", [("picking_id", "=", picking)]):
+        cancel_order(env, order)
+    return True
+
+
+def cancel_order(env: Env, order: int) -> None:
+    """``_action_cancel``: deliveries not done and draft invoices cancelled, then the order."""
+    for picking in _pickings(env, order):
+        if env.table("stock.picking")[picking]["state"] in ("done", "cancel"):
+            continue
+        for move in env.search("stock.move", [("picking_id", "=", picking)]):
+            if env.table("stock.move")[move].get("state") not in ("done", "cancel"):
                 _release(env, move)
-            env.touch("stock.picking", picking, {"state": "cancel"})
-        env.touch("sale.order", order, {"state": "cancel"})
+        env.touch("stock.picking", picking, {"state": "cancel"})
+    for invoice in _invoices(env, order):
+        if env.table("account.move")[invoice].get("state") == "draft":
+            env.touch("account.move", invoice, {"state": "cancel"})
+    env.touch("sale.order", order, {"state": "cancel"})
+
+
+RULES.required["sale.order.cancel"] = ("order_id",)
+
+
+def wizard_cancel(env: Env, model: str, ids: list[int]) -> bool:
+    """``sale.order.cancel.action_cancel`` / ``action_send_mail_and_cancel`` (no mail leaves the sandbox)."""
+    orders = [env.table("sale.order.cancel")[wizard]["order_id"] for wizard in ids]
+    return bool(action_cancel(env.with_context(disable_cancel_warning=True), "sale.order", orders))
+
+
+def action_lock(env: Env, model: str, ids: list[int]) -> bool:
+    """16.0 ``action_done`` (state ``done``), 17.0+ ``action_lock`` (the ``locked`` flag)."""
+    for order in ids:
+        env.touch("sale.order", order, {"locked": True} if env.major >= 17 else {"state": "done"})
+    return True
+
+
+def action_unlock(env: Env, model: str, ids: list[int]) -> bool:
+    for order in ids:
+        row = env.table("sale.order")[order]
+        env.touch("sale.order", order, {"locked": False} if env.major >= 17 else
+                  ({"state": "sale"} if row.get("state") == "done" else {}))
     return True
 
 
@@ -257,33 +329,3 @@ def button_confirm(env: Env, model: str, ids: list[int]) -> None:
             "price_unit": float(row.get("delivery_price") or 0.0), "is_delivery": True, "sequence": last + 1})
         env.write("sale.order", [order], {"carrier_id": carrier})
     return None
-
-
-# --- invoices ------------------------------------------------------------------------------------------
-
-RULES.defaults["account.move"] = lambda env, values: {"state": "draft", "name": "/", "move_type": "entry",
-                                                      "date": env.now()[:10], "payment_state": "not_paid"}
-RULES.defaults["account.move.line"] = lambda env, values: {"quantity": 1.0}
-
-
-@RULES.compute("account.move", "amount_untaxed")
-def _invoice_untaxed(env: Env, move: int) -> float:
-    return round_half_up(sum(float(row.get("quantity") or 0) * float(row.get("price_unit") or 0)
-                             for row in env.table("account.move.line").values() if row.get("move_id") == move))
-
-
-RULES.compute("account.move.line", "price_subtotal")(
-    lambda env, line: round_half_up(float(env.table("account.move.line")[line].get("quantity") or 0)
-                                    * float(env.table("account.move.line")[line].get("price_unit") or 0)))
-
-
-def action_post(env: Env, model: str, ids: list[int]) -> bool:
-    """Number and post. Odoo's ``action_post`` returns ``False`` so that XML-RPC can marshal it."""
-    for move in ids:
-        row = env.table("account.move")[move]
-        year = env.now()[:4]
-        prefix = {"out_invoice": "INV", "out_refund": "RINV"}.get(str(row.get("move_type")), "MISC")
-        number = next_number(env, f"{prefix}/{year}/")
-        env.touch("account.move", move, {"state": "posted", "name": f"{prefix}/{year}/{number:05d}",
-                                         "invoice_date": row.get("invoice_date") or env.now()[:10]})
-    return False

@@ -34,6 +34,14 @@ EXPORT = ("CH", "GB", "US")
 TAXES = {"vat20": ("TVA 20 %", 20.0), "vat10": ("TVA 10 %", 10.0), "vat5_5": ("TVA 5,5 %", 5.5)}
 WAREHOUSES = {"TLS": "Toulouse", "BDX": "Bordeaux"}
 CARRIERS = (("Colissimo", "SHIP-COLISSIMO", 9.90), ("DPD", "SHIP-DPD", 12.50))
+# What a fresh database with the accounting localisation holds (``account`` + ``l10n_generic_coa``).
+JOURNALS = (("Customer Invoices", "INV", "sale"), ("Vendor Bills", "BILL", "purchase"),
+            ("Miscellaneous Operations", "MISC", "general"), ("Exchange Difference", "EXCH", "general"),
+            ("Cash Basis Taxes", "CABA", "general"), ("Bank", "BNK1", "bank"), ("Cash", "CSH1", "cash"))
+PAYMENT_TERMS = ("Immediate Payment", "15 Days", "21 Days", "30 Days", "45 Days", "End of Following Month")
+STATES = (("US", "CA", "California"), ("US", "NY", "New York"), ("US", "TX", "Texas"), ("IT", "MI", "Milano"),
+          ("IT", "RM", "Roma"), ("ES", "M", "Madrid"), ("ES", "B", "Barcelona"))
+PARTNER_TAGS = ("Professionnels", "Particuliers")
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,14 @@ def base(server: Server, *, company: str = "YourCompany", currency: str = "USD")
         for name, model_def in server.models.items():
             db.insert(model, {"model": name, "name": model_def.description})
     db.insert("ir.config_parameter", {"key": "database.uuid", "value": "00000000-sandbox"})
+    for name, code, kind in JOURNALS:
+        db.insert("account.journal", {"name": name, "code": code, "type": kind, "active": True, "sequence": 10,
+                                      "company_id": 1})
+    for sequence, name in enumerate(PAYMENT_TERMS):
+        db.insert("account.payment.term", {"name": name, "active": True, "sequence": sequence})
+    countries = {row["code"]: i for i, row in db.tables["res.country"].items()}
+    for country, code, name in STATES:
+        db.insert("res.country.state", {"country_id": countries[country], "code": code, "name": name})
     return Seeded()
 
 
@@ -125,6 +141,9 @@ def door_and_gate(server: Server, n_products: int = 380, *, with_stock: bool = T
         _kits(env, catalog, variants)
     _carriers(env, taxes["vat20"])
     _price_lists(env, catalog, categories, variants, public)
+    for tag in PARTNER_TAGS:
+        env.create("res.partner.category", {"name": tag})
+    env.create("account.journal", {"name": "Stripe", "code": "STRP", "type": "bank"})
     _customers(env)
     return seeded
 

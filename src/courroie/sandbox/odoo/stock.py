@@ -112,9 +112,33 @@ def _moves_qty(env: Env, product: int, locations: set[int], *, incoming: bool) -
     return total
 
 
+QUANTITIES = ("qty_available", "free_qty", "incoming_qty", "outgoing_qty", "virtual_available")
+
+
+def kit_lines(env: Env, product: int) -> list[tuple[int, float]] | None:
+    """With ``mrp``: the components of a kit (the oldest phantom BoM of its template), per kit."""
+    if "mrp.bom" not in env.server.models:
+        return None
+    template = env.get("product.product", product, "product_tmpl_id")
+    boms = sorted(b for b, row in env.table("mrp.bom").items()
+                  if row.get("product_tmpl_id") == template and row.get("type") == "phantom" and row.get("active", True))
+    if not boms:
+        return None
+    per = float(env.table("mrp.bom")[boms[0]].get("product_qty") or 1.0)
+    return [(row["product_id"], float(row.get("product_qty") or 0.0) / per)
+            for row in env.table("mrp.bom.line").values() if row.get("bom_id") == boms[0] and row.get("product_id")]
+
+
 def quantities(env: Env, product: int) -> dict[str, float]:
+    """On hand, free, incoming, outgoing and forecast in the context's locations. A kit (``mrp``)
+    has what its components allow, rounded down (``mrp``'s ``_compute_quantities_dict``)."""
+    components = kit_lines(env, product)
+    if components:
+        per_component = [(quantities(env, item), needed) for item, needed in components if needed > 0]
+        return {name: float(min(values[name] / needed for values, needed in per_component) // 1)
+                if per_component else 0.0 for name in QUANTITIES}
     if not is_storable(env, product):
-        return dict.fromkeys(("qty_available", "free_qty", "incoming_qty", "outgoing_qty", "virtual_available"), 0.0)
+        return dict.fromkeys(QUANTITIES, 0.0)
     locations = context_locations(env)
     quants = _quants(env, product, locations)
     on_hand = sum(float(q.get("quantity") or 0.0) for q in quants)
@@ -133,7 +157,7 @@ def _template_quantity(name: str, env: Env, template: int) -> float:
     return sum(quantities(env, p)[name] for p in env.search("product.product", [("product_tmpl_id", "=", template)]))
 
 
-for _name in ("qty_available", "free_qty", "incoming_qty", "outgoing_qty", "virtual_available"):
+for _name in QUANTITIES:
     RULES.compute("product.product", _name)(functools.partial(_variant_quantity, _name))
     RULES.compute("product.template", _name)(functools.partial(_template_quantity, _name))
 
@@ -297,7 +321,9 @@ def done_quantity(env: Env, move: int) -> float:
 def button_validate(env: Env, model: str, ids: list[int]) -> Any:
     """Validate deliveries. 16.0 wants ``quantity_done`` set (else it offers the immediate-transfer
     wizard); 18.0 picks every reserved quantity when nothing was picked. A short quantity offers the
-    backorder wizard, as Odoo does, instead of validating."""
+    backorder wizard, as Odoo does, unless the context says ``skip_backorder``: then what is left goes
+    to a backorder (``backorder_id``), or is cancelled for the pickings named in
+    ``picking_ids_not_to_backorder`` (what the wizard's two buttons do)."""
     for picking in ids:
         row = env.table("stock.picking")[picking]
         if row.get("state") in ("done", "cancel"):
@@ -305,7 +331,8 @@ def button_validate(env: Env, model: str, ids: list[int]) -> Any:
                 UserError("You cannot validate a transfer if no quantities are reserved nor done. You can use the "
                           "info button on the top right corner of your screen to know why the transfer isn't "
                           "processed.")
-        moves = env.search("stock.move", [("picking_id", "=", picking)])
+        moves = [m for m in env.search("stock.move", [("picking_id", "=", picking)])
+                 if env.table("stock.move")[m].get("state") not in ("done", "cancel")]
         if env.major >= 17 and not any(env.table("stock.move")[m].get("picked") for m in moves):
             for move in moves:
                 env.touch("stock.move", move, {"picked": True})
@@ -313,12 +340,63 @@ def button_validate(env: Env, model: str, ids: list[int]) -> Any:
         if not any(done.values()):
             return _wizard(picking, "Immediate Transfer?", "stock.immediate.transfer") if env.major < 17 else \
                 _no_quantity()
-        if any(done[m] < float(env.table("stock.move")[m]["product_uom_qty"]) for m in moves):
+        short = {m: float(env.table("stock.move")[m]["product_uom_qty"]) - done[m] for m in moves
+                 if done[m] < float(env.table("stock.move")[m]["product_uom_qty"])}
+        if short and not env.context.get("skip_backorder"):
             return _wizard(picking, "Create Backorder?", "stock.backorder.confirmation")
+        if short:
+            _split_rest(env, picking, short, backorder=picking not in (env.context.get("picking_ids_not_to_backorder")
+                                                                      or []))
         for move, quantity in done.items():
-            _move_done(env, move, quantity)
+            if quantity:
+                _move_done(env, move, quantity)
         env.touch("stock.picking", picking, {"state": "done", "date_done": env.now()})
     return True
+
+
+def _split_rest(env: Env, picking: int, rest: dict[int, float], *, backorder: bool) -> None:
+    """What was not shipped: moved to a new picking (``backorder_id`` = this one) and reserved there,
+    or cancelled."""
+    row = env.table("stock.picking")[picking]
+    target = None
+    if backorder:
+        prefix = str(row["name"]).rstrip("0123456789")
+        target = env.create("stock.picking", {
+            "name": f"{prefix}{next_number(env, prefix):05d}", "backorder_id": picking,
+            **{k: row.get(k) for k in ("picking_type_id", "location_id", "location_dest_id", "origin", "partner_id",
+                                       "sale_id", "carrier_id", "company_id", "move_type")},
+            "state": "confirmed", "scheduled_date": env.now()})
+    for move, quantity in rest.items():
+        current = env.table("stock.move")[move]
+        if current.get("_reserved"):
+            add_quantity(env, current["product_id"], current["location_id"], 0.0, reserved=-float(current["_reserved"]))
+        done = float(current["product_uom_qty"]) - quantity
+        values = {k: current.get(k) for k in ("product_id", "location_id", "location_dest_id", "sale_line_id", "name",
+                                              "origin", "partner_id", "picking_type_id", "product_uom")}
+        env.create("stock.move", values | {"picking_id": target or picking, "product_uom_qty": quantity,
+                                           "state": "confirmed" if target else "cancel", "date": env.now()})
+        env.touch("stock.move", move, {"product_uom_qty": done, "_reserved": 0.0,
+                                       **({"quantity": done} if env.major >= 17 else {})})
+        if not done:
+            env.touch("stock.move", move, {"state": "cancel"})
+    if target:
+        assign(env, target)
+
+
+RULES.inverses[("stock.picking", "backorder_ids")] = "backorder_id"
+
+
+def backorder_process(env: Env, model: str, ids: list[int]) -> Any:
+    """``stock.backorder.confirmation.process``: validate, the rest in a backorder."""
+    pickings = sorted({p for wizard in ids for p in env.table(model)[wizard].get("pick_ids") or []})
+    return button_validate(env.with_context(skip_backorder=True), "stock.picking", pickings)
+
+
+def backorder_cancel(env: Env, model: str, ids: list[int]) -> Any:
+    """``process_cancel_backorder``: validate, the rest cancelled."""
+    pickings = sorted({p for wizard in ids for p in env.table(model)[wizard].get("pick_ids") or []})
+    return button_validate(env.with_context(skip_backorder=True, picking_ids_not_to_backorder=pickings),
+                           "stock.picking", pickings)
 
 
 def _no_quantity() -> Any:
