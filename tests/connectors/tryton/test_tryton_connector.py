@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from courroie.connectors.protocols import SaleTerms
 from courroie.errors import ConnectionFailure, DataError
 from courroie.model import Address, Customer, Order, OrderLine
 from tryton_captures import Call, captured, fault
@@ -145,15 +146,46 @@ async def test_find_customer_escapes_the_email_and_compares_exactly(erp_for, fak
     assert domain == [["type", "=", "email"], ["value", "ilike", "jean\\_martin@example.org"]]
 
 
+def party_row(name: str, email: str = "jean_martin@example.org", **extra) -> dict:
+    return {"id": 5, "name": name, "identifiers": [], "identifiers.": [], "categories": [],
+            "customer_payment_term": None, "contact_mechanisms.": [{"id": 1, "type": "email", "value": email}],
+            **extra}
+
+
 async def test_save_customer_writes_only_a_changed_name(erp_for, fake_tryton):
-    fake_tryton.on("model.party.party.read", [{"id": 5, "name": "Jean Martin", "identifiers": []}],
-                   [{"id": 5, "name": "J. Martin", "identifiers": []}])
+    fake_tryton.on("model.party.party.read", [party_row("Jean Martin")], [party_row("J. Martin")])
     fake_tryton.on("model.party.party.write", None)
     erp = erp_for()
     assert await erp.save_customer(CUSTOMER, "5") == "5"
     assert "model.party.party.write" not in fake_tryton.methods()
     await erp.save_customer(CUSTOMER, "5")
     assert fake_tryton.calls[-1].params[:2] == [[5], {"name": "Jean Martin"}]
+
+
+async def test_save_customer_adds_the_email_a_vat_number_and_the_terms_in_one_write(erp_for, fake_tryton):
+    fake_tryton.on("model.party.party.read", [party_row("Portails SA", email="office@portails.example",
+                                                        identifiers=[3], **{"identifiers.": [
+                                                            {"id": 3, "type": "eu_vat", "code": "FR75512345679"}]})])
+    fake_tryton.on("model.party.category.search_read", [{"id": 2, "name": "Professionnels"}])
+    fake_tryton.on("model.account.invoice.payment_term.search_read", [{"id": 4, "name": "Net 30 days"}])
+    fake_tryton.on("model.party.party.write", None)
+    business = CUSTOMER.model_copy(update={"company": "Portails SA", "vat_number": "fr 28 498765437"})
+    terms = SaleTerms(customer_category="Professionnels", payment_term="Net 30 days")
+
+    await erp_for().save_customer(business, "5", terms)
+
+    [write] = [c for c in fake_tryton.calls if c.method == "model.party.party.write"]
+    assert write.params[:2] == [[5], {
+        "contact_mechanisms": [["create", [{"type": "email", "value": "jean_martin@example.org"}]]],
+        "identifiers": [["write", [3], {"code": "FR28498765437"}]],
+        "categories": [["add", [2]]], "customer_payment_term": 4}]
+
+
+async def test_an_unknown_category_name_is_a_data_error_before_anything_is_written(erp_for, fake_tryton):
+    fake_tryton.on("model.party.category.search_read", [])
+    with pytest.raises(DataError, match="'VIP'"):
+        await erp_for().save_customer(CUSTOMER, None, SaleTerms(customer_category="VIP"))
+    assert not [m for m in fake_tryton.methods() if m.endswith((".create", ".write"))]
 
 
 async def test_ensure_address_reuses_an_equal_address(erp_for, fake_tryton):

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from courroie.connectors.tryton import mapping
-from courroie.model import Address, Customer, Money, Order, OrderLine, SaleState
+from courroie.errors import DataError
+from courroie.model import Address, Customer, Money, Order, OrderLine, Payment, SaleState, Voucher
 
 pytestmark = pytest.mark.tryton
 
@@ -169,6 +170,62 @@ def test_the_email_owner_is_found_trimmed_and_case_insensitively():
     assert mapping.email_owner(rows[:1], CUSTOMER) is None
 
 
+def test_vat_numbers_are_compared_compacted_with_or_without_their_country():
+    assert mapping.compact_vat(" fr 75-512.345.679 ") == "FR75512345679"
+    assert mapping.vat_type("FR75512345679") == "eu_vat" and mapping.vat_type("CHE123456789") is None
+    assert mapping.same_vat("FR75512345679", "75512345679") and not mapping.same_vat("FR75512345679", "")
+    assert mapping.loose_pattern("FR7_") == "%F%R%7%\\_%"
+    rows = [{"id": 1, "type": "fr_siren", "code": "512 345 679", "party": 2},
+            {"id": 2, "type": "eu_vat", "code": "fr 75 512345679", "party": 9}]
+    assert mapping.vat_owner(rows, "FR75512345679") == 9
+    assert mapping.vat_owner(rows[:1], "512345679") is None               # a SIREN is no VAT number
+
+
+def test_a_company_is_matched_by_name_unless_its_vat_number_says_otherwise():
+    rows = [{"id": 4, "name": "Portails  SA", "identifiers.": [{"type": "eu_vat", "code": "FR28498765437"}]},
+            {"id": 7, "name": "Portails SA", "identifiers.": []},
+            {"id": 2, "name": "Portails SARL", "identifiers.": []}]
+    business = CUSTOMER.model_copy(update={"company": " portails sa "})
+    assert mapping.company_owner(rows, business) == 4
+    assert mapping.company_owner(rows, business.model_copy(update={"vat_number": "FR75512345679"})) == 7
+    assert mapping.company_owner(rows, CUSTOMER) is None
+
+
+def test_a_new_party_carries_its_vat_number_category_and_payment_term():
+    business = CUSTOMER.model_copy(update={"company": "Portails SA", "vat_number": "FR 75 512345679"})
+    assert mapping.new_party_values(business, category=2, payment_term=4) == {
+        "name": "Portails SA",
+        "contact_mechanisms": [("create", [{"type": "email", "value": "Jeanne.Martin@Example.org"}])],
+        "identifiers": [("create", [{"type": "eu_vat", "code": "FR75512345679"}])],
+        "categories": [("add", [2])], "customer_payment_term": 4}
+    assert "identifiers" not in mapping.new_party_values(business, with_vat=False)
+
+
+def test_party_changes_are_only_what_differs():
+    row = {"id": 5, "name": "Portails SA", "identifiers": [3],
+           "identifiers.": [{"id": 3, "type": "eu_vat", "code": "FR75 512345679"}],
+           "contact_mechanisms.": [{"type": "email", "value": "JEANNE.MARTIN@example.org"}],
+           "categories": [2], "customer_payment_term": 4}
+    business = CUSTOMER.model_copy(update={"company": "Portails SA", "vat_number": "FR75512345679"})
+    assert mapping.party_changes(row, business, category=2, payment_term=4) == {}
+    person = CUSTOMER.model_copy(update={"email": "other@example.org"})
+    assert mapping.party_changes(row, person, category=1) == {
+        "contact_mechanisms": [("create", [{"type": "email", "value": "other@example.org"}])],
+        "categories": [("add", [1])]}
+
+
+def test_an_address_with_a_region_is_stored_with_its_subdivision_and_recognised():
+    rome = HOME.model_copy(update={"country_code": "IT", "state_code": "rm", "postcode": "00184", "city": "Roma"})
+    assert mapping.subdivision_code(rome) == "IT-RM"
+    assert mapping.subdivision_code(rome.model_copy(update={"state_code": "IT-RM"})) == "IT-RM"
+    assert mapping.address_values(rome, party=5, country=80, subdivision=12)["subdivision"] == 12
+    row = {"id": 4, "party_name": "Jeanne Martin", "attn": None, "street": "12, rue des Lilas\nBât. B",
+           "postal_code": "00184", "city": "Roma", "country.": {"code": "IT"}, "subdivision.": {"code": "IT-RM"}}
+    assert mapping.same_address(mapping.address_from_row(row), rome)
+    assert not mapping.same_address(mapping.address_from_row(row | {"subdivision.": None}), rome)
+    assert not mapping.same_address(mapping.address_from_row(row | {"subdivision.": {"code": "IT-MI"}}), rome)
+
+
 def test_like_patterns_are_escaped():
     assert mapping.escape_like("jean_dupont%1\\x@example.org") == "jean\\_dupont\\%1\\\\x@example.org"
 
@@ -310,9 +367,109 @@ def test_packages_give_the_tracking_numbers_when_the_shipment_has_none():
     assert [s.tracking_number for s in status.shipments] == ["P1", "P2"]
 
 
-def test_a_partly_shipped_sale_stays_accepted_and_lists_what_left():
-    status = mapping.sale_status(sale_row("processing", [shipment(1, "done", shipping_reference="A"),
-                                                          shipment(2, "waiting")]))
-    assert status.state is SaleState.ACCEPTED
-    assert [s.tracking_number for s in status.shipments] == ["A"]
+def test_a_partly_shipped_sale_says_so_and_lists_what_left():
+    status = mapping.sale_status(sale_row("processing", [shipment(1, "done", shipping_reference="A", number="S1"),
+                                                          shipment(2, "waiting", number="S2")]))
+    assert status.state is SaleState.PARTIALLY_SHIPPED
+    assert [(s.number, s.tracking_number) for s in status.shipments] == [("S1", "A")]
+    assert [(d.kind, d.number) for d in status.documents] == [("delivery_note", "S1")]
     assert mapping.sale_status(sale_row("confirmed", [])).state is SaleState.ACCEPTED
+    assert mapping.sale_status(sale_row("processing", [shipment(2, "waiting")])).state is SaleState.ACCEPTED
+
+
+def test_invoices_are_documents_with_their_number_and_a_file_only_as_pdf():
+    invoices = [{"id": 4, "number": "FA2026-00002", "state": "paid", "invoice_date": dt.date(2026, 11, 4),
+                 "total_amount": Decimal("131.88"), "invoice_report_format": "pdf"},
+                {"id": 3, "number": "FA2026-00001", "state": "posted", "invoice_date": dt.date(2026, 11, 3),
+                 "total_amount": Decimal("60.00"), "invoice_report_format": "odt"},
+                {"id": 5, "number": "AV2026-00001", "state": "posted", "invoice_date": dt.date(2026, 11, 5),
+                 "total_amount": Decimal("-60.00"), "invoice_report_format": None},
+                {"id": 6, "number": None, "state": "draft", "invoice_date": None, "total_amount": Decimal(1)}]
+    status = mapping.sale_status(sale_row("processing", [shipment(1, "done", number="S1")], invoices))
+    assert status.invoice_number == "FA2026-00001"
+    assert [(d.kind, d.number, d.total_tax_incl, d.key) for d in status.documents] == [
+        ("invoice", "FA2026-00001", "60.00", None), ("invoice", "FA2026-00002", "131.88", "invoice/4"),
+        ("credit_note", "AV2026-00001", "-60.00", None), ("delivery_note", "S1", None, None)]
+    assert status.documents[0].issued_at == dt.datetime(2026, 11, 3, tzinfo=dt.UTC)
+    assert mapping.parse_file_key("invoice/4") == ("account.invoice", "invoice_report_cache", 4)
+
+
+def test_a_sale_closed_with_everything_cancelled_is_cancelled_but_not_while_in_exception():
+    cancelled = [shipment(1, "cancelled")]
+    invoice = [{"id": 3, "number": None, "state": "cancelled"}]
+    assert mapping.sale_status(sale_row("done", cancelled, invoice)).state is SaleState.CANCELLED
+    assert mapping.erp_sale({"id": 8, "state": "done", "shipments.": cancelled, "invoices.": invoice}).cancelled
+    assert mapping.sale_status(sale_row("processing", cancelled, invoice)).state is SaleState.ACCEPTED
+    assert mapping.sale_status(sale_row("done", [shipment(1, "done")], invoice)).state is SaleState.SHIPPED
+    assert not mapping.erp_sale({"id": 8, "state": "done"}).cancelled      # nothing to ship nor invoice
+
+
+def test_a_sale_can_be_cancelled_until_goods_leave_or_an_invoice_is_posted():
+    mapping.check_cancellable(sale_row("processing", [shipment(1, "assigned")], [{"id": 2, "state": "draft"}]))
+    with pytest.raises(DataError, match="shipment S1 has left"):
+        mapping.check_cancellable(sale_row("processing", [shipment(1, "shipped", number="S1"), shipment(2, "waiting")]))
+    with pytest.raises(DataError, match="invoice FA1 is posted"):
+        mapping.check_cancellable(sale_row("processing", [], [{"id": 2, "state": "posted", "number": "FA1"}]))
+
+
+# --- vouchers, gift wrapping, payments
+
+def vouchers_order(*vouchers: Voucher, discount: str) -> Order:
+    return order(vouchers=vouchers, discounts_tax_excl=Decimal(discount), discounts_tax_incl=Decimal(discount) * 12 / 10)
+
+
+WELCOME = Voucher(name="Welcome", code="BIENVENUE10", amount_tax_excl=Decimal("10"), amount_tax_incl=Decimal("12"))
+LOYALTY = Voucher(name="Loyalty", amount_tax_excl=Decimal("5"), amount_tax_incl=Decimal("6"))
+MOTOR = (mapping.PlannedLine(11, 2.0, Decimal("100.0000")), [1])
+
+
+def test_each_voucher_is_its_own_discount_line_or_all_are_one():
+    both = vouchers_order(WELCOME, LOYALTY, discount="15")
+    lines = mapping.voucher_lines(both, [MOTOR], product=30)
+    assert [(l.description, l.unit_price, l.taxes) for l in lines] == [
+        ("Welcome (BIENVENUE10)", Decimal("-10.0000"), (1,)), ("Loyalty", Decimal("-5.0000"), (1,))]
+    [single] = mapping.voucher_lines(both, [MOTOR], product=30, vouchers_as="global")
+    assert (single.description, single.unit_price) == ("Discount: Welcome (BIENVENUE10), Loyalty", Decimal("-15.0000"))
+
+
+def test_what_the_vouchers_do_not_explain_is_one_more_line_so_the_total_is_the_shops():
+    more = mapping.voucher_lines(vouchers_order(WELCOME, discount="10.01"), [MOTOR], product=None)
+    assert [(l.description, l.unit_price) for l in more] == [("Welcome (BIENVENUE10)", Decimal("-10.0000")),
+                                                             ("Discount", Decimal("-0.0100"))]
+    less = mapping.voucher_lines(vouchers_order(WELCOME, LOYALTY, discount="14.99"), [MOTOR], product=None)
+    assert sum(l.unit_price for l in less) == Decimal("-14.99")
+    assert mapping.voucher_lines(vouchers_order(discount="0"), [MOTOR], product=None) == []
+    [plain] = mapping.voucher_lines(vouchers_order(discount="3"), [MOTOR], product=None)
+    assert (plain.description, plain.unit_price) == ("Discount", Decimal("-3.0000"))
+
+
+def test_gift_wrapping_is_a_line_after_shipping_and_needs_a_product():
+    wrapped = order(gift_wrapping_tax_excl=Decimal("2.50"), gift_wrapping_tax_incl=Decimal("3.00"),
+                    gift_message="Joyeux anniversaire !")
+    lines = mapping.planned_lines(wrapped, {"MOT-24": 11}, shipping_product=4, gift_wrapping_product=9)
+    assert lines[-1] == mapping.PlannedLine(9, 1.0, Decimal("2.5000"), "Gift wrapping")
+    with pytest.raises(ValueError, match="gift wrapping"):
+        mapping.planned_lines(wrapped, {"MOT-24": 11}, shipping_product=4)
+    values = mapping.sale_values(wrapped, party=5, invoice_address=6, shipment_address=6, currency=1, warehouse=None,
+                                 carrier=None, lines=[], price_list=3, payment_term=2)
+    assert (values["comment"], values["price_list"], values["payment_term"]) == (
+        "Gift message: Joyeux anniversaire !", 3, 2)
+
+
+def test_a_payment_is_recognised_by_its_transaction_id_or_else_journal_amount_and_day():
+    day = dt.date(2026, 11, 2)
+    rows = [{"id": 1, "reference": "ch_1", "amount": Decimal("50"), "kind": "receivable", "journal": 1, "date": day},
+            {"id": 2, "reference": None, "amount": Decimal("20"), "kind": "receivable", "journal": 3, "date": day}]
+    card = Payment(method="stripe", amount=Decimal("50"), transaction_id=" ch_1 ")
+    assert mapping.recorded_payment(rows, card, journal=1, day=day)["id"] == 1
+    assert mapping.recorded_payment(rows, card.model_copy(update={"transaction_id": "ch_2"}), journal=1, day=day) is None
+    cheque = Payment(method="cheque", amount=Decimal("20"))
+    assert mapping.recorded_payment(rows, cheque, journal=3, day=None)["id"] == 2
+    assert mapping.recorded_payment(rows, cheque, journal=3, day=day + dt.timedelta(days=1)) is None
+    assert mapping.recorded_payment(rows, cheque, journal=1, day=day) is None
+    paid_at = Payment(method="x", amount=Decimal(1), paid_at=dt.datetime(2026, 11, 2, 23, 30, tzinfo=dt.UTC))
+    assert mapping.payment_day(paid_at, mapping.ZoneInfo("Europe/Paris")) == dt.date(2026, 11, 3)
+    values = mapping.payment_values(card, sale={"id": 8, "company": 1, "party": 5, "invoice_party": None},
+                                    journal=1, day=day)
+    assert values == {"company": 1, "journal": 1, "kind": "receivable", "party": 5, "amount": Decimal("50"),
+                      "origin": "sale.sale,8", "reference": "ch_1", "date": day}

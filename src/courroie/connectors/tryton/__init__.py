@@ -3,6 +3,13 @@
 ``TrytonErp(config)`` implements :class:`courroie.connectors.protocols.ErpConnector`. Every read is
 batched (``search_read`` with explicit fields, pages of ``config.page_size``), never one call per
 product. Keys handed to the hub are Tryton record ids as text.
+
+Orders, in Tryton's terms: a customer is a ``party.party`` (found by e-mail, VAT identifier, company
+name), an order a ``sale.sale`` whose ``reference`` is the hub's, its vouchers discount lines, the
+shop's payments ``account.payment``s of the sale (sale_payment). Tryton has no "delivered" and no
+way back from a confirmed sale: a cancelled confirmed sale ends "done" with its shipments and
+invoices cancelled, which is read back as cancelled. Invoices are offered as files only when Tryton
+renders them as PDF (see :func:`mapping.invoice_documents`).
 """
 
 from __future__ import annotations
@@ -18,14 +25,14 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from courroie.connectors.protocols import CheckResult, ErpSale
+from courroie.connectors.protocols import CheckResult, ErpSale, SaleTerms
 from courroie.connectors.tryton import files, mapping, pricing
 from courroie.connectors.tryton.client import RpcStats, TrytonClient
 from courroie.connectors.tryton.config import TrytonConfig
 from courroie.connectors.tryton.mapping import Row
 from courroie.errors import ConnectionFailure, CourroieError, DataError
 from courroie.model import (
-    Address, Category, Customer, Order, PriceRule, Product, Promotion, SaleStatus, StockLevel,
+    Address, Category, Customer, Order, Payment, PriceRule, Product, Promotion, SaleStatus, StockLevel,
 )
 
 __all__ = ["TrytonConfig", "TrytonErp"]
@@ -46,16 +53,23 @@ NEEDED_ACCESS: Mapping[str, tuple[tuple[str, ...], str]] = {
     "party.party": (("read", "create", "write"), "party"),
     "party.contact_mechanism": (("read", "create"), "party"),
     "party.address": (("read", "create"), "party"),
+    "party.identifier": (("read", "create", "write"), "party"),
+    "party.category": (("read",), "party"),
+    "country.subdivision": (("read",), "country"),
+    "party.address.subdivision_type": (("read",), "party"),
     "carrier": (("read",), "carrier"),
     "sale.sale": (("read", "create", "write"), "sale"),
     "sale.line": (("read", "create"), "sale"),
-    "stock.shipment.out": (("read",), "stock"),
+    "stock.shipment.out": (("read", "write"), "stock"),            # write: cancelled with its sale
+    "account.invoice": (("read", "write"), "account_invoice"),      # write: a draft cancelled with its sale
+    "account.invoice.payment_term": (("read",), "account_invoice"),
 }
 NEEDED_FIELDS: Mapping[tuple[str, str], str] = {
     ("product.template", "weight"): "product_measurements",
     ("product.product", "attributes"): "product_attribute",
     ("sale.sale", "carrier"): "sale_shipment_cost",
     ("stock.shipment.out", "shipping_reference"): "stock_package_shipping",
+    ("party.party", "customer_payment_term"): "account_invoice",
 }
 
 # Modules a merchant may do without: the hub then has less to publish, nothing fails.
@@ -66,6 +80,7 @@ OPTIONAL_FIELDS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("product.price_list.line", "start_date"): ("product_price_list_dates", "no dated prices"),
     ("sale.promotion", "formula"): ("sale_promotion", "no campaigns"),
     ("sale.promotion", "coupons"): ("sale_promotion_coupon", "no coupon codes"),
+    ("sale.sale", "payments"): ("sale_payment", "the shops' payments are not recorded on sales"),
 }
 # What the hub reads of them.
 OPTIONAL_READS: Mapping[str, tuple[tuple[str, str], ...]] = {
@@ -76,6 +91,8 @@ OPTIONAL_READS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "sale.promotion": (("sale.promotion", "formula"),),
     "sale.promotion.coupon": (("sale.promotion", "coupons"),),
     "sale.promotion.coupon.number": (("sale.promotion", "coupons"),),
+    "account.payment": (("sale.sale", "payments"),),
+    "account.payment.journal": (("sale.sale", "payments"),),
 }
 IMAGES = ("product.image", "image")
 KITS = ("product.component", "parent_template")
@@ -83,6 +100,7 @@ PRICE_LISTS = ("party.party", "sale_price_list")
 DATED_PRICES = ("product.price_list.line", "start_date")
 PROMOTIONS = ("sale.promotion", "formula")
 COUPONS = ("sale.promotion", "coupons")
+SALE_PAYMENTS = ("sale.sale", "payments")
 
 CATEGORY_FIELDS = ["name", "parent"]
 TEMPLATE_FIELDS = ["code", "name", "list_price", "categories", "weight", "weight_uom.factor",
@@ -103,11 +121,20 @@ VARIANT_FIELDS = ["code", "template", "attributes", "list_price", "identifiers.t
                   "position", "description", "active"]
 ATTRIBUTE_FIELDS = ["name", "string", "type_", "selection_json"]
 STOCK_FIELDS = ["code", "quantity", "forecast_quantity"]
-SALE_FIELDS = ["number", "state", "untaxed_amount", "tax_amount", "total_amount"]
-STATUS_FIELDS = ["state", "shipments.state", "shipments.effective_date", "shipments.shipping_reference",
-                 "shipments.carrier.party.name", "shipments.packages.shipping_reference",
-                 "invoices.number", "invoices.state"]
-ADDRESS_FIELDS = ["party_name", "attn", "street", "postal_code", "city", "country.code"]
+# The states of shipments and invoices tell a sale Tryton closed with nothing done (see mapping.hub_cancelled).
+SALE_FIELDS = ["number", "state", "untaxed_amount", "tax_amount", "total_amount", "shipments.state",
+               "invoices.state"]
+STATUS_FIELDS = ["state", "shipments.number", "shipments.state", "shipments.effective_date",
+                 "shipments.shipping_reference", "shipments.carrier.party.name",
+                 "shipments.packages.shipping_reference", "invoices.number", "invoices.state",
+                 "invoices.invoice_date", "invoices.total_amount", "invoices.invoice_report_format"]
+ADDRESS_FIELDS = ["party_name", "attn", "street", "postal_code", "city", "country.code", "subdivision.code"]
+# What cancelling a sale needs to know of it.
+CANCEL_FIELDS = ["number", "state", "shipments.state", "shipments.number", "invoices.state", "invoices.number"]
+PAYMENT_FIELDS = ["reference", "amount", "kind", "journal", "date", "state"]
+# The buttons bringing a payment recorded by the hub to "succeeded", by its state: Tryton's manual
+# process (submit, process in a group, note the success).
+PAYMENT_STEPS = ("draft", "submitted", "processing")
 
 SELLABLE: list[Any] = [("salable", "=", True)]
 # The buttons that bring a sale from its state to confirmed.
@@ -249,11 +276,21 @@ class TrytonErp:
 
     async def _check_configured_products(self) -> list[CheckResult]:
         wanted = {setting: sku for setting, sku in (("shipping_product", self.config.shipping_product),
-                                                    ("discount_product", self.config.discount_product)) if sku}
+                                                    ("discount_product", self.config.discount_product),
+                                                    ("gift_wrapping_product", self.config.gift_wrapping_product))
+                  if sku}
         found = await self._product_ids(list(wanted.values()), strict=False) if wanted else {}
-        return [CheckResult(f"{setting} {sku!r}", sku in found, "found" if sku in found else "unknown SKU",
-                            fix="" if sku in found else f"fix `{setting}` or create this salable product")
-                for setting, sku in wanted.items()]
+        results = [CheckResult(f"{setting} {sku!r}", sku in found, "found" if sku in found else "unknown SKU",
+                               fix="" if sku in found else f"fix `{setting}` or create this salable product")
+                   for setting, sku in wanted.items()]
+        if self.config.payment_journal:
+            name = self.config.payment_journal
+            known = bool(await self.client.search_read("account.payment.journal", [("name", "=", name)], ["id"],
+                                                       limit=1)) if SALE_PAYMENTS in await self._optional() else False
+            results.append(CheckResult(f"payment_journal {name!r}", known, "found" if known else
+                                       "no account.payment.journal has this name (or sale_payment is not activated)",
+                                       fix="" if known else "fix `payment_journal`"))
+        return results
 
     async def _check_countries(self) -> list[CheckResult]:
         rows = await self.client.search_read("country.country", [], ["code"], limit=1)
@@ -405,7 +442,8 @@ class TrytonErp:
         carriers = await self.client.search_read("carrier", [], ["carrier_product.template"],
                                                  context={"active_test": False})
         templates = {mapping.related(row, "carrier_product").get("template") for row in carriers}
-        line_skus = [sku for sku in (self.config.shipping_product, self.config.discount_product) if sku]
+        line_skus = [sku for sku in (self.config.shipping_product, self.config.discount_product,
+                                     self.config.gift_wrapping_product) if sku]
         if line_skus:
             rows = await self.client.search_read_in("product.product", "code", line_skus, ["template"])
             templates |= {row["template"] for row in rows}
@@ -663,43 +701,131 @@ class TrytonErp:
         return mapping.erp_sale(row) if row else None
 
     async def find_customer(self, customer: Customer) -> str | None:
+        """By e-mail (trimmed, case-insensitive); else, for a business, by VAT number, then by its
+        company name (a party of that name with another VAT number is another business)."""
         email = customer.email.strip()
         rows = await self.client.search_read(
             "party.contact_mechanism", [("type", "=", "email"), ("value", "ilike", mapping.escape_like(email))],
             ["value", "party"])
         party = mapping.email_owner(rows, customer)
+        if party is None and (vat := mapping.compact_vat(customer.vat_number)):
+            rows = await self.client.search_read("party.identifier", [("code", "ilike", mapping.loose_pattern(vat))],
+                                                 ["type", "code", "party"])
+            party = mapping.vat_owner(rows, vat)
+        if party is None and (company := " ".join((customer.company or "").split())):
+            rows = await self.client.search_read(
+                "party.party", [("name", "ilike", mapping.escape_like(company))],
+                ["name", "identifiers.type", "identifiers.code"])
+            party = mapping.company_owner(rows, customer)
         return mapping.key(party) if party is not None else None
 
-    async def save_customer(self, customer: Customer, key: str | None) -> str:
+    async def save_customer(self, customer: Customer, key: str | None, terms: SaleTerms = SaleTerms()) -> str:
+        """Create the party, or write what changed (name, e-mail, VAT number); add the category and set
+        the customer payment term of ``terms``. A VAT number Tryton finds invalid is left out (logged):
+        a typing slip in the shop must not stop the order."""
+        category = await self._named("party.category", terms.customer_category, "party category")
+        payment_term = await self._named("account.invoice.payment_term", terms.payment_term, "payment term")
         if key is None:
-            [party] = await self.client.create("party.party", [mapping.new_party_values(customer)])
+            def create(with_vat: bool) -> Awaitable[list[int]]:
+                return self.client.create("party.party", [mapping.new_party_values(
+                    customer, category=category, payment_term=payment_term, with_vat=with_vat)])
+            [party] = await self._without_invalid_vat(customer, create)
             return mapping.key(party)
         party = self._id(key, "customer")
-        [row] = await self.client.execute("party.party", "read", [party], ["name", "identifiers"])
-        if name := mapping.renamed_party(row, customer):
-            await self.client.write("party.party", [party], {"name": name})
+        [row] = await self.client.execute("party.party", "read", [party], mapping.PARTY_FIELDS)
+
+        async def write(with_vat: bool) -> None:
+            changes = mapping.party_changes(row, customer, category=category, payment_term=payment_term,
+                                            with_vat=with_vat)
+            if changes:
+                await self.client.write("party.party", [party], changes)
+        await self._without_invalid_vat(customer, write)
         return key
 
+    async def _without_invalid_vat(self, customer: Customer, act: Callable[[bool], Awaitable[Any]]) -> Any:
+        """``act(True)``; if Tryton refuses the customer's VAT number, ``act(False)``."""
+        vat = mapping.compact_vat(customer.vat_number)
+        try:
+            return await act(bool(vat))
+        except DataError as error:
+            if not vat or vat not in str(error):
+                raise
+            logger.warning("tryton: VAT number %r of %s refused (%s); the party is saved without it",
+                           vat, customer.email_key, error)
+            return await act(False)
+
+    async def _named(self, model: str, name: str | None, what: str, *, strict: bool = True) -> int | None:
+        """The id of the record of ``model`` with this name in the main language (asked once), None for
+        no name (and, not ``strict``, for an unknown one)."""
+        if not name:
+            return None
+        if (model, name) not in self._ids:
+            rows = await self.client.search_read(model, [("name", "=", name)], ["name"], order=[("id", "ASC")],
+                                                 limit=1, context=self._language(self.config.main_language))
+            if not rows and not strict:
+                return None
+            if not rows:
+                raise DataError(f"no {what} named {name!r} in Tryton ({model})",
+                                details={"model": model, "name": name})
+            self._ids[(model, name)] = rows[0]["id"]
+        return self._ids[(model, name)]
+
     async def ensure_address(self, customer_key: str, address: Address) -> str:
+        """The party's address equal to ``address`` once both are as Tryton holds them (see
+        :func:`mapping.stored_address`), else a new one. A region Tryton does not know
+        (``country.subdivision``) is left out, of the address and of the comparison alike."""
         party = self._id(customer_key, "customer")
+        subdivision = None
+        if mapping.subdivision_code(address):
+            subdivision = await self._subdivision_id(address, await self._country_id(address.country_code))
+            if subdivision is None:
+                address = address.model_copy(update={"state_code": None})
         rows = await self.client.search_read("party.address", [("party", "=", party)], ADDRESS_FIELDS)
         for row in sorted(rows, key=lambda r: r["id"]):
             if mapping.same_address(mapping.address_from_row(row), address):
                 return mapping.key(row["id"])
         country = await self._country_id(address.country_code)
-        [created] = await self.client.create("party.address", [mapping.address_values(address, party, country)])
+        [created] = await self.client.create("party.address",
+                                             [mapping.address_values(address, party, country, subdivision)])
         return mapping.key(created)
 
+    async def _subdivision_id(self, address: Address, country: int) -> int | None:
+        code = mapping.subdivision_code(address)
+        if code is None:
+            return None
+        if ("country.subdivision", code) not in self._ids:
+            rows = await self.client.search_read("country.subdivision", [("country", "=", country), ("code", "=", code)],
+                                                 ["code", "type"], limit=1)
+            # Tryton lets addresses of some countries name only some kinds of regions (provinces in Italy).
+            allowed = await self.client.search_read("party.address.subdivision_type",
+                                                    [("country_code", "=", code[:2])], ["types"], limit=1)
+            kinds = (allowed[0].get("types") or []) if allowed else []
+            if not rows or (kinds and rows[0].get("type") not in kinds):
+                logger.warning("tryton: no country.subdivision %r an address may name: addresses there are kept "
+                               "without their region (load subdivisions with `trytond_import_countries`)", code)
+                self._ids[("country.subdivision", code)] = 0
+            else:
+                self._ids[("country.subdivision", code)] = rows[0]["id"]
+        return self._ids[("country.subdivision", code)] or None
+
     async def create_sale(self, order: Order, customer_key: str, invoice_address: str,
-                          delivery_address: str) -> ErpSale:
+                          delivery_address: str, terms: SaleTerms = SaleTerms()) -> ErpSale:
         """A quotation carrying ``order.erp_reference``; removed again if Tryton refuses to quote it,
-        so that a sale found by reference is always a quotation or beyond."""
+        so that a sale found by reference is always a quotation or beyond.
+
+        Its lines: the articles at the shop's unit prices (tax excluded), the shipping, the gift
+        wrapping, the vouchers (one discount line each, or one for all: ``terms.vouchers_as``). The
+        price list and payment term of ``terms`` are recorded on the sale; they change no price.
+        """
         party = self._id(customer_key, "customer")
-        lines, carrier = await self._sale_lines(order, party)
+        price_list = await self._named("product.price_list", terms.price_list, "price list")
+        payment_term = await self._named("account.invoice.payment_term", terms.payment_term, "payment term")
+        lines, carrier = await self._sale_lines(order, party, terms)
         values = mapping.sale_values(
             order, party=party, invoice_address=self._id(invoice_address, "address"),
             shipment_address=self._id(delivery_address, "address"), currency=await self._currency_id(order.currency),
-            warehouse=await self._sale_warehouse(), carrier=carrier, lines=lines)
+            warehouse=await self._sale_warehouse(), carrier=carrier, lines=lines, price_list=price_list,
+            payment_term=payment_term)
         [sale] = await self.client.create("sale.sale", [values])
         try:
             await self.client.button("sale.sale", "quote", [sale])
@@ -726,22 +852,26 @@ class TrytonErp:
             raise DataError(f"Tryton sale {key} could not be confirmed: it is {state}",
                             details={"sale": key, "state": state})
 
-    async def _sale_lines(self, order: Order, party: int) -> tuple[list[Row], int | None]:
+    async def _sale_lines(self, order: Order, party: int, terms: SaleTerms) -> tuple[list[Row], int | None]:
         products = await self._product_ids([line.sku for line in order.lines], strict=True)
         carrier, carrier_product = await self._carrier(order.carrier) if order.carrier else (None, None)
         shipping = carrier_product or (await self._configured_product(self.config.shipping_product)
                                        if order.shipping_tax_excl else None)
+        if order.shipping_tax_excl and shipping is None:
+            raise DataError(f"the order charges shipping: carrier {order.carrier!r} is not a Tryton carrier and "
+                            "`shipping_product` is not set", details={"carrier": order.carrier})
+        wrapping = (await self._configured_product(self.config.gift_wrapping_product)
+                    if order.gift_wrapping_tax_excl else None)
+        if order.gift_wrapping_tax_excl and wrapping is None:
+            raise DataError("the order charges gift wrapping and `gift_wrapping_product` is not set",
+                            details={"gift_wrapping_tax_excl": str(order.gift_wrapping_tax_excl)})
         discount_product = (await self._configured_product(self.config.discount_product)
                             if order.discounts_tax_excl else None)
-        try:
-            planned = mapping.planned_lines(order, products, shipping_product=shipping)
-        except ValueError as error:
-            raise DataError(f"{error}: carrier {order.carrier!r} is not a Tryton carrier and "
-                            "`shipping_product` is not set", details={"carrier": order.carrier}) from None
+        planned = mapping.planned_lines(order, products, shipping_product=shipping, gift_wrapping_product=wrapping)
         wanted = [line.product for line in planned] + ([discount_product] if order.discounts_tax_excl else [])
         changes = await self._line_defaults(wanted, party, await self._currency_id(order.currency))
         articles = [(line, mapping.taxes_from_change(changes[line.product])) for line in planned[:len(order.lines)]]
-        planned += mapping.discount_lines(order.discounts_tax_excl, articles, product=discount_product)
+        planned += mapping.voucher_lines(order, articles, product=discount_product, vouchers_as=terms.vouchers_as)
         lines = [mapping.line_values(line, unit=changes[line.product].get("unit"),
                                      taxes=mapping.taxes_from_change(changes[line.product]))
                  for line in planned]
@@ -810,6 +940,135 @@ class TrytonErp:
         rows: list[Row] = await self.client.execute("sale.sale", "read", [sale], SALE_FIELDS)
         return rows[0]
 
+    async def record_payments(self, key: str, payments: Sequence[Payment], terms: SaleTerms = SaleTerms()) -> None:
+        """Each shop payment as an ``account.payment`` of the sale (module sale_payment): in the journal
+        ``terms.payment_journals`` maps its method to (else the journal named like the method, else
+        ``payment_journal``), the transaction id as its reference, the day it was paid, carried through
+        Tryton's manual process to "succeeded". A payment recorded already — same transaction id, or
+        without one, same journal, amount and day — is not added again, and one an interruption left
+        half-way is carried on. A quotation its payments cover is confirmed by Tryton itself.
+
+        Recording payments is opted into by configuring journals: without sale_payment, or without any
+        journal mapped nor a default one (and none named after the method), payments are not recorded
+        (logged); once some are configured, a method none fits is a DataError. Money given back is not
+        a shop payment the hub records (refunds are reviewed by a person): a negative amount is a
+        DataError.
+        """
+        wanted = [payment for payment in payments if payment.amount]
+        if not wanted:
+            return
+        if SALE_PAYMENTS not in await self._optional():
+            logger.info("tryton: module sale_payment is not activated: payments of sale %s not recorded", key)
+            return
+        refunds = [str(payment.amount) for payment in wanted if payment.amount < 0]
+        if refunds:
+            raise DataError(f"refunds ({', '.join(refunds)}) are recorded in Tryton by a person, not by the hub",
+                            details={"sale": key, "refunds": refunds})
+        sale = self._id(key, "sale")
+        [row] = await self.client.execute("sale.sale", "read", [sale], ["state", "company", "party", "invoice_party"])
+        if row["state"] in ("draft", "cancelled"):
+            raise DataError(f"Tryton sale {key} is {row['state']}: no payment can be recorded on it",
+                            details={"sale": key, "state": row["state"]})
+        recorded = await self.client.search_read("account.payment", [("origin", "=", f"sale.sale,{sale}")],
+                                                 PAYMENT_FIELDS, order=[("id", "ASC")])
+        timezone = await self._company_timezone()
+        new: list[Row] = []
+        halfway: dict[str, list[int]] = {state: [] for state in PAYMENT_STEPS}
+        for payment in wanted:
+            journal = await self._payment_journal(payment.method, terms)
+            if journal is None:
+                continue
+            day = mapping.payment_day(payment, timezone)
+            found = mapping.recorded_payment(recorded, payment, journal=journal, day=day)
+            if found is None:
+                new.append(mapping.payment_values(payment, sale=row, journal=journal, day=day))
+                continue
+            recorded.remove(found)          # two equal payments are two payments
+            if found.get("state") in halfway:
+                halfway[found["state"]].append(found["id"])
+        created = await self.client.create("account.payment", new) if new else []
+        await self._succeed_payments([*created, *halfway["draft"]], halfway["submitted"], halfway["processing"])
+
+    async def _succeed_payments(self, drafts: Sequence[int], submitted: Sequence[int],
+                                processing: Sequence[int]) -> None:
+        """Tryton's manual process of received payments: submit, process (in a payment group), succeed."""
+        if drafts:
+            await self.client.button("account.payment", "submit", drafts)
+        to_process = [*drafts, *submitted]
+        if to_process:
+            await self.client.wizard("account.payment.process", "account.payment", to_process)
+        to_succeed = [*to_process, *processing]
+        if to_succeed:
+            await self.client.button("account.payment", "succeed", to_succeed)
+
+    async def _payment_journal(self, method: str, terms: SaleTerms) -> int | None:
+        """The journal of a shop payment method; None (logged) when payments are not configured at all
+        (no journal mapped nor a default one) and no journal is named after the method."""
+        mapped = terms.payment_journals.get(method)
+        if mapped:
+            journal = await self._named("account.payment.journal", mapped, "payment journal")
+            assert journal is not None
+            return journal
+        for name in (method.strip(), self.config.payment_journal):
+            if name and (journal := await self._named("account.payment.journal", name, "payment journal",
+                                                      strict=False)) is not None:
+                return journal
+        if not terms.payment_journals and not self.config.payment_journal:
+            logger.info("tryton: payment method %r has no journal (none is configured): payment not recorded", method)
+            return None
+        raise DataError(f"no Tryton payment journal for the shop's payment method {method!r}: map it in the "
+                        "orders settings (payment_journals), or set `payment_journal` of the Tryton connection",
+                        details={"method": method})
+
+    async def cancel_sale(self, key: str) -> None:
+        """Cancel the sale of an order the shop cancelled.
+
+        A draft or quotation is cancelled. Tryton has no way back from a confirmed sale: its shipments
+        and draft invoices are cancelled and the exceptions this raises are ignored (its "handle
+        exception" wizards), after which Tryton closes it, "done" with nothing shipped nor invoiced —
+        what :meth:`find_sale` and :meth:`read_sale_statuses` report as cancelled. Refused (DataError)
+        once a shipment has left or an invoice is posted, and, by Tryton, for a quotation holding
+        payments. Cancelling a cancelled sale does nothing.
+        """
+        sale = self._id(key, "sale")
+        row = await self._read_one("sale.sale", sale, CANCEL_FIELDS)
+        if mapping.is_cancelled(row):
+            return
+        if row["state"] in ("draft", "quotation"):
+            await self.client.button("sale.sale", "cancel", [sale])
+            return
+        if row["state"] == "confirmed":        # not processed yet (a queue): its documents come first
+            await self.client.button("sale.sale", "process", [sale])
+            row = await self._read_one("sale.sale", sale, CANCEL_FIELDS)
+        mapping.check_cancellable(row)
+        shipments = [s["id"] for s in mapping.related_list(row, "shipments") if s.get("state") != "cancelled"]
+        invoices = [i["id"] for i in mapping.related_list(row, "invoices") if i.get("state") != "cancelled"]
+        if shipments:
+            await self.client.button("stock.shipment.out", "cancel", shipments)
+        if invoices:
+            await self.client.button("account.invoice", "cancel", invoices)
+        states = await self._read_one("sale.sale", sale, ["shipment_state", "invoice_state"])
+        if states.get("shipment_state") == "exception":
+            await self.client.wizard("sale.handle.shipment.exception", "sale.sale", [sale], then="handle",
+                                     fill=lambda form: {"domain_moves": form.get("domain_moves", []),
+                                                        "ignore_moves": form.get("domain_moves", []),
+                                                        "recreate_moves": []})
+        if states.get("invoice_state") == "exception":
+            await self.client.wizard("sale.handle.invoice.exception", "sale.sale", [sale], then="handle",
+                                     fill=lambda form: {"domain_invoices": form.get("domain_invoices", []),
+                                                        "ignore_invoices": form.get("domain_invoices", []),
+                                                        "recreate_invoices": []})
+        row = await self._read_one("sale.sale", sale, CANCEL_FIELDS)
+        if not mapping.is_cancelled(row):
+            raise DataError(f"Tryton left sale {key} {row['state']} after its shipments and invoices were cancelled",
+                            details={"sale": key, "state": row["state"]})
+
+    async def _read_one(self, model: str, record: int, fields: Sequence[str]) -> Row:
+        rows: list[Row] = await self.client.execute(model, "read", [record], list(fields))
+        if not rows:
+            raise DataError(f"Tryton has no {model} {record}", details={model: record})
+        return rows[0]
+
     async def discard_sale(self, key: str) -> None:
         sale = self._id(key, "sale")
         state = (await self._read_sale(sale))["state"]
@@ -835,6 +1094,10 @@ class TrytonErp:
     # --- fulfilment -----------------------------------------------------------------------------------
 
     async def read_sale_statuses(self, keys: Sequence[str]) -> list[SaleStatus]:
+        """Of each sale past its quotation: accepted, partially shipped, shipped or cancelled (Tryton
+        never knows "delivered"), its shipments gone, its posted invoices and delivery notes (numbers;
+        an invoice file only where Tryton caches its report as PDF, see
+        :func:`mapping.invoice_documents`). One read for all the sales, shipments and invoices included."""
         ids = [self._id(key, "sale") for key in keys]
         rows = await self.client.search_read_in("sale.sale", "id", ids, STATUS_FIELDS)
         statuses = (mapping.sale_status(row) for row in sorted(rows, key=lambda r: r["id"]))

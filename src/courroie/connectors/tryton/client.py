@@ -316,6 +316,24 @@ class TrytonClient:
         """Click a workflow button (``quote``, ``confirm``, ``assign_try``…) on records."""
         return await self.execute(model, name, list(ids))
 
+    async def wizard(self, name: str, model: str, ids: Sequence[int], *, then: str | None = None,
+                     fill: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None) -> Any:
+        """Run a wizard on records as Tryton's client does: open a session, execute its start state,
+        and, when that state is a form, execute ``then`` with the form ``fill`` makes of its
+        defaults; the session is deleted in the end. Answers the last state's result."""
+        base = await self.session_context()
+        context = {**base, "active_model": model, "active_id": ids[0] if ids else None, "active_ids": list(ids)}
+        session, start, _ = await self.call(f"wizard.{name}.create", base)
+        try:
+            result = await self.call(f"wizard.{name}.execute", session, {}, start, context)
+            if then is None:
+                return result
+            defaults = (result.get("view") or {}).get("defaults") or {} if isinstance(result, dict) else {}
+            form = dict(fill(defaults)) if fill else dict(defaults)
+            return await self.call(f"wizard.{name}.execute", session, {start: form}, then, context)
+        finally:
+            await self.call(f"wizard.{name}.delete", session, base)
+
     # --- transport
 
     async def _post(self, path: str, method: str, params: list[Any], headers: Mapping[str, str]) -> Any:

@@ -38,6 +38,11 @@ class TrytonConfig(BaseModel):
     # SKU of discount lines (a service); None = lines without product, which Tryton can invoice
     # only if its accounting configuration has a default revenue account.
     discount_product: str | None = None
+    # SKU of the gift wrapping line (a service); needed when an order charges gift wrapping.
+    gift_wrapping_product: str | None = None
+    # Name of the ``account.payment.journal`` of payments whose shop method the orders settings map to
+    # no journal and no journal is named after; None: such a payment is a data error.
+    payment_journal: str | None = None
     page_size: int = Field(default=500, ge=10, le=5000)    # records per read
 
     # --- what the catalog carries beyond Tryton's own product fields

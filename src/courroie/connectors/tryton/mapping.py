@@ -14,16 +14,17 @@ import json
 import mimetypes
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from courroie.connectors.protocols import ErpSale
 from courroie.connectors.tryton import pricing
+from courroie.errors import DataError
 from courroie.model import (
-    Address, Category, Customer, Feature, FileRef, KitItem, Money, Order, Product, Promotion, SaleState,
-    SaleStatus, Shipment, StockLevel, Translations, Variant,
+    Address, Category, Customer, ErpDocument, Feature, FileRef, KitItem, Money, Order, Payment, Product, Promotion,
+    SaleState, SaleStatus, Shipment, StockLevel, Translations, Variant, Voucher,
 )
 
 Row = dict[str, Any]
@@ -229,7 +230,9 @@ def short_descriptions(descriptions: Translations) -> Translations:
 
 IMAGE = "image"                 # FileRef keys: "image/<product.image id>", "attachment/<ir.attachment id>"
 ATTACHMENT = "attachment"
-FILE_MODELS = {IMAGE: ("product.image", "image"), ATTACHMENT: ("ir.attachment", "data")}
+INVOICE = "invoice"             # ErpDocument keys: "invoice/<account.invoice id>", its cached report
+FILE_MODELS = {IMAGE: ("product.image", "image"), ATTACHMENT: ("ir.attachment", "data"),
+               INVOICE: ("account.invoice", "invoice_report_cache")}
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"),
           (b"%PDF-", "application/pdf"))
 
@@ -545,6 +548,11 @@ def stock_levels(rows: Iterable[Row], location: str) -> list[StockLevel]:
 
 # --- customers and addresses ---------------------------------------------------------------------------
 
+# Countries whose VAT numbers Tryton checks as ``eu_vat`` (Greece is "EL", Northern Ireland "XI").
+EU_VAT_PREFIXES = frozenset("AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK "
+                            "XI".split())
+
+
 def person_name(first_name: str, last_name: str) -> str:
     return " ".join(part for part in (first_name.strip(), last_name.strip()) if part)
 
@@ -554,25 +562,120 @@ def party_name(customer: Customer) -> str:
     return (customer.company or "").strip() or person_name(customer.first_name, customer.last_name)
 
 
-def new_party_values(customer: Customer) -> Row:
-    return {
+def compact_vat(value: str | None) -> str:
+    """A VAT number as typed (``"fr 75 512.345.679"``) in the form Tryton checks: ``"FR75512345679"``."""
+    return "".join(c for c in (value or "").upper() if c.isalnum())
+
+
+def vat_type(vat: str) -> str | None:
+    """The ``party.identifier`` type of a compacted VAT number: ``eu_vat`` for an EU one, else none
+    (a plain identifier Tryton does not check)."""
+    return "eu_vat" if vat[:2] in EU_VAT_PREFIXES else None
+
+
+def same_vat(a: str, b: str) -> bool:
+    """Compacted VAT numbers, one of them perhaps typed without its country prefix."""
+    if not a or not b:
+        return False
+    return a == b or (a[:2].isalpha() and a[2:] == b) or (b[:2].isalpha() and b[2:] == a)
+
+
+def loose_pattern(compact: str) -> str:
+    """An ``ilike`` pattern finding a code however it was typed (spaces, dots, dashes anywhere);
+    what it matches loosely is compared exactly afterwards."""
+    return "%" + "%".join(escape_like(c) for c in compact) + "%"
+
+
+def is_vat_identifier(row: Row) -> bool:
+    kind = row.get("type") or ""
+    return kind == "" or kind == "eu_vat" or kind.endswith("_vat")
+
+
+def vat_owner(rows: Iterable[Row], vat: str) -> int | None:
+    """The party holding this VAT number (``party.identifier`` rows read with ``type``, ``code``, ``party``)."""
+    owners = sorted(row["party"] for row in rows if row.get("party") and is_vat_identifier(row)
+                    and same_vat(compact_vat(row.get("code")), vat))
+    return owners[0] if owners else None
+
+
+def company_owner(rows: Iterable[Row], customer: Customer) -> int | None:
+    """The party named like the customer's company (compared trimmed, case-insensitively); one whose
+    VAT number differs from the customer's is another business of the same name."""
+    wanted = " ".join((customer.company or "").split()).casefold()
+    vat = compact_vat(customer.vat_number)
+    if not wanted:
+        return None
+    found = []
+    for row in rows:
+        if " ".join((row.get("name") or "").split()).casefold() != wanted:
+            continue
+        theirs = [compact_vat(i.get("code")) for i in related_list(row, "identifiers") if is_vat_identifier(i)]
+        if vat and theirs and not any(same_vat(code, vat) for code in theirs):
+            continue
+        found.append(row["id"])
+    return min(found) if found else None
+
+
+def vat_identifier(vat: str) -> Row:
+    return {"type": vat_type(vat), "code": vat}
+
+
+def new_party_values(customer: Customer, *, category: int | None = None, payment_term: int | None = None,
+                     with_vat: bool = True) -> Row:
+    values: Row = {
         "name": party_name(customer),
         "contact_mechanisms": [("create", [{"type": "email", "value": customer.email.strip()}])],
     }
+    if with_vat and (vat := compact_vat(customer.vat_number)):
+        values["identifiers"] = [("create", [vat_identifier(vat)])]
+    if category is not None:
+        values["categories"] = [("add", [category])]
+    if payment_term is not None:
+        values["customer_payment_term"] = payment_term
+    return values
 
 
 def renamed_party(row: Row, customer: Customer) -> str | None:
-    """The party's new name, if the shop's data changes it.
+    """The party's new name, if the shop's data changes it (case and spaces aside).
 
     A party Tryton knows as a business (it has a tax identifier) keeps its name when the shop gives
     no company: the person ordering is then one of its contacts, not a new name for it.
     """
     wanted = party_name(customer)
-    if wanted == row.get("name"):
-        return None
+    if " ".join(wanted.split()).casefold() == " ".join((row.get("name") or "").split()).casefold():
+        return None                     # typed otherwise in the shop: Tryton's spelling stays
     if not (customer.company or "").strip() and row.get("identifiers"):
         return None
     return wanted
+
+
+def party_changes(row: Row, customer: Customer, *, category: int | None = None, payment_term: int | None = None,
+                  with_vat: bool = True) -> Row:
+    """What to write on a party (read with :data:`PARTY_FIELDS`) for the shop's customer data and
+    terms: its name, the e-mail it was not found by, a new or changed VAT number, a category to
+    add, its payment term. Empty when nothing changed."""
+    changes: Row = {}
+    if name := renamed_party(row, customer):
+        changes["name"] = name
+    emails = {(m.get("value") or "").strip().casefold() for m in related_list(row, "contact_mechanisms")
+              if m.get("type") == "email"}
+    if customer.email_key and customer.email_key not in emails:
+        changes["contact_mechanisms"] = [("create", [{"type": "email", "value": customer.email.strip()}])]
+    if with_vat and (vat := compact_vat(customer.vat_number)):
+        held = [i for i in related_list(row, "identifiers") if is_vat_identifier(i)]
+        if not any(same_vat(compact_vat(i.get("code")), vat) for i in held):
+            same_kind = [i for i in held if (i.get("type") or None) == vat_type(vat)]
+            changes["identifiers"] = ([("write", [min(i["id"] for i in same_kind)], {"code": vat})] if same_kind
+                                      else [("create", [vat_identifier(vat)])])
+    if category is not None and category not in (row.get("categories") or []):
+        changes["categories"] = [("add", [category])]
+    if payment_term is not None and row.get("customer_payment_term") != payment_term:
+        changes["customer_payment_term"] = payment_term
+    return changes
+
+
+PARTY_FIELDS = ["name", "identifiers", "identifiers.type", "identifiers.code", "contact_mechanisms.type",
+                "contact_mechanisms.value", "categories", "customer_payment_term"]
 
 
 def email_owner(rows: Iterable[Row], customer: Customer) -> int | None:
@@ -585,34 +688,48 @@ def email_owner(rows: Iterable[Row], customer: Customer) -> int | None:
     return owners[0] if owners else None
 
 
+def subdivision_code(address: Address) -> str | None:
+    """Tryton's ``country.subdivision`` code (ISO 3166-2, ``"IT-RM"``) of the address's region."""
+    state = (address.state_code or "").strip().upper()
+    if not state:
+        return None
+    country = address.country_code.strip().upper()
+    return state if state.startswith(f"{country}-") else f"{country}-{state}"
+
+
 def stored_address(address: Address) -> Address:
     """The address as Tryton can hold it: one recipient name, street lines joined, no phone or VAT.
 
     Comparing two addresses after this projection tells whether Tryton already has one.
     """
+    code = subdivision_code(address)
     return Address(first_name=person_name(address.first_name, address.last_name), last_name="",
                    company=(address.company or "").strip() or None,
                    street="\n".join(s.strip() for s in (address.street, address.street2 or "") if s.strip()),
                    postcode=address.postcode.strip(), city=address.city.strip(),
-                   country_code=address.country_code.strip().upper())
+                   country_code=address.country_code.strip().upper(),
+                   state_code=code.partition("-")[2] if code else None)
 
 
 def address_from_row(row: Row) -> Address:
-    """A ``party.address`` read with ``party_name``, ``attn``, ``street``, ``postal_code``, ``city``
-    and ``country.code`` (written by :func:`address_values`: party_name = company or person)."""
+    """A ``party.address`` read with ``party_name``, ``attn``, ``street``, ``postal_code``, ``city``,
+    ``country.code`` and ``subdivision.code`` (written by :func:`address_values`: party_name = company
+    or person)."""
     company, person = (row.get("party_name") or ""), (row.get("attn") or "")
     if not person:
         company, person = "", company
+    subdivision = related(row, "subdivision").get("code") or ""
     return Address(first_name=person, last_name="", company=company or None,
                    street=row.get("street") or "", postcode=row.get("postal_code") or "",
-                   city=row.get("city") or "", country_code=(related(row, "country").get("code") or ""))
+                   city=row.get("city") or "", country_code=(related(row, "country").get("code") or ""),
+                   state_code=subdivision.partition("-")[2] or subdivision or None)
 
 
 def same_address(ours: Address, theirs: Address) -> bool:
     return stored_address(ours).normalised() == stored_address(theirs).normalised()
 
 
-def address_values(address: Address, party: int, country: int) -> Row:
+def address_values(address: Address, party: int, country: int, subdivision: int | None = None) -> Row:
     stored = stored_address(address)
     values: Row = {
         "party": party,
@@ -624,6 +741,8 @@ def address_values(address: Address, party: int, country: int) -> Row:
         "city": stored.city,
         "country": country,
     }
+    if subdivision is not None:
+        values["subdivision"] = subdivision
     if address.phone and address.phone.strip():
         values["contact_mechanisms"] = [("create", [{"type": "phone", "value": address.phone.strip(),
                                                      "party": party}])]
@@ -647,11 +766,12 @@ def unit_price(value: Decimal) -> Decimal:
     return value.quantize(PRICE_STEP, rounding=ROUND_HALF_UP)
 
 
-def planned_lines(order: Order, products: Mapping[str, int], *, shipping_product: int | None) -> list[PlannedLine]:
-    """The articles, then the shipping, tax excluded.
+def planned_lines(order: Order, products: Mapping[str, int], *, shipping_product: int | None,
+                  gift_wrapping_product: int | None = None) -> list[PlannedLine]:
+    """The articles, then the shipping, then the gift wrapping, tax excluded.
 
     ``products`` maps every SKU of the order to its Tryton id; ``shipping_product`` is needed when
-    the order charges shipping.
+    the order charges shipping, ``gift_wrapping_product`` when it charges gift wrapping.
     """
     lines = [PlannedLine(products[line.sku], float(line.quantity), unit_price(line.unit_price_tax_excl))
              for line in order.lines]
@@ -660,11 +780,16 @@ def planned_lines(order: Order, products: Mapping[str, int], *, shipping_product
             raise ValueError("the order charges shipping but no shipping product is known")
         lines.append(PlannedLine(shipping_product, 1.0, unit_price(order.shipping_tax_excl),
                                  f"Shipping ({order.carrier})" if order.carrier else "Shipping"))
+    if order.gift_wrapping_tax_excl:
+        if gift_wrapping_product is None:
+            raise ValueError("the order charges gift wrapping but no gift wrapping product is known")
+        lines.append(PlannedLine(gift_wrapping_product, 1.0, unit_price(order.gift_wrapping_tax_excl),
+                                 "Gift wrapping"))
     return lines
 
 
 def discount_lines(discount: Decimal, articles: Sequence[tuple[PlannedLine, Sequence[int]]], *,
-                   product: int | None) -> list[PlannedLine]:
+                   product: int | None, description: str = "Discount") -> list[PlannedLine]:
     """The order's discount (tax excluded) as negative lines, one per set of taxes of the articles,
     shared in proportion to their amounts, as shops do: each part is then taxed like the goods it
     reduces, and the parts add up to the discount to the cent."""
@@ -677,14 +802,47 @@ def discount_lines(discount: Decimal, articles: Sequence[tuple[PlannedLine, Sequ
         bases[group] = bases.get(group, Decimal(0)) + line.unit_price * Decimal(str(line.quantity))
     total = sum(bases.values(), Decimal(0))
     if not total:   # nothing to share in proportion to: one line, taxed like the first article
-        return [PlannedLine(product, 1.0, unit_price(-discount), "Discount", taxes=next(iter(bases), ()))]
+        return [PlannedLine(product, 1.0, unit_price(-discount), description, taxes=next(iter(bases), ()))]
     groups = list(bases.items())
     lines, remaining = [], discount
     for taxes, base in groups[:-1]:
         share = (discount * base / total).quantize(CENT, ROUND_HALF_UP)
         remaining -= share
-        lines.append(PlannedLine(product, 1.0, unit_price(-share), "Discount", taxes=taxes))
-    lines.append(PlannedLine(product, 1.0, unit_price(-remaining), "Discount", taxes=groups[-1][0]))
+        lines.append(PlannedLine(product, 1.0, unit_price(-share), description, taxes=taxes))
+    lines.append(PlannedLine(product, 1.0, unit_price(-remaining), description, taxes=groups[-1][0]))
+    return lines
+
+
+def voucher_label(voucher: Voucher) -> str:
+    code = (voucher.code or "").strip()
+    name = voucher.name.strip() or code or "Voucher"
+    return f"{name} ({code})" if code and code != name else name
+
+
+def voucher_lines(order: Order, articles: Sequence[tuple[PlannedLine, Sequence[int]]], *, product: int | None,
+                  vouchers_as: str = "lines") -> list[PlannedLine]:
+    """The order's discounts as negative lines: each voucher its own (``"lines"``), or all in one
+    (``"global"``, named after the vouchers). A voucher is shared among the tax rates of the articles
+    like any discount (so a voucher on goods at two rates makes two lines); what the vouchers do not
+    explain of ``order.discounts_tax_excl`` (a shop rounding, a discount without voucher) is one more
+    line, so that the lines always add up to the shop's discount."""
+    total = abs(order.discounts_tax_excl)
+    vouchers = [v for v in order.vouchers if v.amount_tax_excl]
+    if not total:
+        return []
+    if vouchers_as == "global" or not vouchers:
+        label = "Discount" + (f": {', '.join(voucher_label(v) for v in vouchers)}" if vouchers else "")
+        return discount_lines(total, articles, product=product, description=label)
+    lines, remaining = [], total
+    for voucher in vouchers:
+        amount = abs(voucher.amount_tax_excl)
+        lines += discount_lines(amount, articles, product=product, description=voucher_label(voucher))
+        remaining -= amount
+    if remaining > 0:
+        lines += discount_lines(remaining, articles, product=product)
+    elif remaining < 0:       # the vouchers say more than the shop took off: give the difference back
+        lines += [replace(line, unit_price=-line.unit_price, description="Discount adjustment")
+                  for line in discount_lines(remaining, articles, product=product)]
     return lines
 
 
@@ -709,7 +867,8 @@ def taxes_from_change(change: Mapping[str, Any]) -> list[int]:
 
 
 def sale_values(order: Order, *, party: int, invoice_address: int, shipment_address: int, currency: int,
-                warehouse: int | None, carrier: int | None, lines: Sequence[Row]) -> Row:
+                warehouse: int | None, carrier: int | None, lines: Sequence[Row], price_list: int | None = None,
+                payment_term: int | None = None) -> Row:
     values: Row = {
         "party": party,
         "invoice_address": invoice_address,
@@ -723,21 +882,89 @@ def sale_values(order: Order, *, party: int, invoice_address: int, shipment_addr
     }
     if warehouse is not None:
         values["warehouse"] = warehouse
+    # Stored for the record (reports, later sales): the lines keep the shop's prices, as sent.
+    if price_list is not None:
+        values["price_list"] = price_list
+    if payment_term is not None:
+        values["payment_term"] = payment_term
+    if order.gift_message and order.gift_message.strip():
+        values["comment"] = f"Gift message: {order.gift_message.strip()}"
     return values
+
+
+def hub_cancelled(row: Row) -> bool:
+    """A sale Tryton closed with nothing shipped nor invoiced: how a confirmed sale ends once its
+    shipments and invoices are cancelled and the exceptions ignored (Tryton cannot take a sale in
+    processing back to "cancelled"). Read with ``shipments.state`` and ``invoices.state``."""
+    if row.get("state") != "done":
+        return False
+    documents = related_list(row, "shipments") + related_list(row, "invoices")
+    return bool(documents) and all(d.get("state") == "cancelled" for d in documents)
+
+
+def is_cancelled(row: Row) -> bool:
+    return row.get("state") == "cancelled" or hub_cancelled(row)
 
 
 def erp_sale(row: Row) -> ErpSale:
     return ErpSale(key=key(row["id"]), number=row.get("number") or "",
                    total_tax_excl=row.get("untaxed_amount") or Decimal(0),
                    total_tax_incl=row.get("total_amount") or Decimal(0),
-                   confirmed=row.get("state") in CONFIRMED_STATES)
+                   confirmed=row.get("state") in CONFIRMED_STATES, cancelled=is_cancelled(row))
 
 
 def pick_sale(rows: Sequence[Row]) -> Row | None:
     """Of the sales carrying one reference, the latest one still alive, else the latest one."""
-    alive = [row for row in rows if row.get("state") != "cancelled"]
+    alive = [row for row in rows if not is_cancelled(row)]
     candidates = alive or list(rows)
     return max(candidates, key=lambda row: row["id"]) if candidates else None
+
+
+# --- payments ------------------------------------------------------------------------------------------
+
+def payment_amount(payment: Payment) -> Decimal:
+    """In cents: shops keep more decimals (PrestaShop six) than Tryton's currency digits."""
+    return payment.amount.quantize(CENT, ROUND_HALF_UP)
+
+
+def payment_day(payment: Payment, timezone: ZoneInfo) -> dt.date | None:
+    """The company's day the shop was paid (None: Tryton's today)."""
+    return payment.paid_at.astimezone(timezone).date() if payment.paid_at else None
+
+
+def recorded_payment(rows: Iterable[Row], payment: Payment, *, journal: int | None,
+                     day: dt.date | None) -> Row | None:
+    """The ``account.payment`` of the sale (read with ``reference``, ``amount``, ``kind``, ``journal``,
+    ``date``) that already records this shop payment: the one with its transaction id, or, for a
+    payment without one, one of the same journal, amount and day (``day`` None: any day)."""
+    transaction = (payment.transaction_id or "").strip()
+    for row in sorted(rows, key=lambda r: r["id"]):
+        if row.get("kind", "receivable") != "receivable":
+            continue
+        if transaction:
+            if (row.get("reference") or "").strip() == transaction:
+                return row
+        elif (row.get("journal") == journal and row.get("amount") == payment_amount(payment)
+              and (day is None or row.get("date") == day)):
+            return row
+    return None
+
+
+def payment_values(payment: Payment, *, sale: Row, journal: int, day: dt.date | None) -> Row:
+    """An ``account.payment`` received for the sale (read with ``company``, ``party``, ``invoice_party``)."""
+    values: Row = {
+        "company": sale["company"],
+        "journal": journal,
+        "kind": "receivable",
+        "party": sale.get("invoice_party") or sale["party"],
+        "amount": payment_amount(payment),
+        "origin": f"sale.sale,{sale['id']}",
+    }
+    if payment.transaction_id and payment.transaction_id.strip():
+        values["reference"] = payment.transaction_id.strip()
+    if day is not None:
+        values["date"] = day
+    return values
 
 
 # --- fulfilment ----------------------------------------------------------------------------------------
@@ -753,26 +980,81 @@ def shipments_of(shipment: Row) -> list[Shipment]:
     when = shipped_at(shipment.get("effective_date"))
     references = [shipment.get("shipping_reference")] if shipment.get("shipping_reference") else [
         p["shipping_reference"] for p in related_list(shipment, "packages") if p.get("shipping_reference")]
-    return [Shipment(carrier=carrier, tracking_number=ref, shipped_at=when) for ref in references or [None]]
+    return [Shipment(number=shipment.get("number"), carrier=carrier, tracking_number=ref, shipped_at=when)
+            for ref in references or [None]]
+
+
+INVOICED_STATES = {"posted", "paid"}
+
+
+def invoice_documents(invoices: Iterable[Row]) -> list[ErpDocument]:
+    """Posted invoices (and credit notes: a negative total) with their number. The file is offered
+    (``key``) only when Tryton cached the report as a PDF: its own rendering is OpenDocument unless
+    the server converts it with LibreOffice, and an ODT is no document for a shop's customer."""
+    found = []
+    for row in sorted(invoices, key=lambda r: (r.get("invoice_date") or dt.date.min, r.get("id") or 0)):
+        if row.get("state") not in INVOICED_STATES or not row.get("number"):
+            continue
+        total = row.get("total_amount")
+        found.append(ErpDocument(
+            kind="credit_note" if total is not None and total < 0 else "invoice", number=row["number"],
+            issued_at=shipped_at(row.get("invoice_date")), total_tax_incl=str(total) if total is not None else None,
+            key=file_key(INVOICE, row["id"]) if row.get("invoice_report_format") == "pdf" and row.get("id") else None))
+    return found
+
+
+def delivery_notes(shipments: Iterable[Row]) -> list[ErpDocument]:
+    """The delivery notes of the shipments gone: their numbers (Tryton renders them as OpenDocument)."""
+    return [ErpDocument(kind="delivery_note", number=row["number"], issued_at=shipped_at(row.get("effective_date")))
+            for row in sorted(shipments, key=lambda r: r["id"])
+            if row.get("state") in SHIPPED_STATES and row.get("number")]
+
+
+def check_cancellable(row: Row) -> None:
+    """Raise DataError if the confirmed sale (read with ``number``, ``shipments.state``/``.number``
+    and ``invoices.state``/``.number``) can no longer be cancelled: goods left, or an invoice is
+    posted (a credit note is then an accountant's decision)."""
+    sale = row.get("number") or key(row["id"])
+    gone = sorted(s.get("number") or str(s["id"]) for s in related_list(row, "shipments")
+                  if s.get("state") in SHIPPED_STATES)
+    if gone:
+        raise DataError(f"Tryton sale {sale} cannot be cancelled: shipment{'s' if len(gone) > 1 else ''} "
+                        f"{', '.join(gone)} {'have' if len(gone) > 1 else 'has'} left",
+                        details={"sale": key(row["id"]), "shipments": gone})
+    posted = sorted(i.get("number") or str(i["id"]) for i in related_list(row, "invoices")
+                    if i.get("state") in INVOICED_STATES)
+    if posted:
+        raise DataError(f"Tryton sale {sale} cannot be cancelled: invoice {', '.join(posted)} is posted "
+                        "(credit it in Tryton)", details={"sale": key(row["id"]), "invoices": posted})
 
 
 def sale_status(row: Row) -> SaleStatus | None:
-    """What the shop should learn of one sale; ``None`` while it is still a draft or quotation."""
+    """What the shop should learn of one sale; ``None`` while it is still a draft or quotation.
+
+    Tryton knows when goods left (a shipment ``shipped`` or ``done``), not when they arrived:
+    ``DELIVERED`` is never said here.
+    """
     state = row.get("state")
-    if state == "cancelled":
+    if is_cancelled(row):
         return SaleStatus(erp_key=key(row["id"]), state=SaleState.CANCELLED)
     if state not in CONFIRMED_STATES:
         return None
     shipments = [s for s in related_list(row, "shipments") if s.get("state") != "cancelled"]
-    sent = [s for s in shipments if s.get("state") in SHIPPED_STATES]
-    all_sent = bool(sent) and len(sent) == len(shipments)
-    invoice_numbers = sorted(i["number"] for i in related_list(row, "invoices")
-                             if i.get("number") and i.get("state") != "cancelled")
+    sent = sorted((s for s in shipments if s.get("state") in SHIPPED_STATES), key=lambda s: s["id"])
+    if sent and len(sent) == len(shipments):
+        progress = SaleState.SHIPPED
+    elif sent:
+        progress = SaleState.PARTIALLY_SHIPPED
+    else:
+        progress = SaleState.ACCEPTED
+    invoices = invoice_documents(related_list(row, "invoices"))
+    first_invoice = next((d.number for d in invoices if d.kind == "invoice"), None)
     return SaleStatus(
         erp_key=key(row["id"]),
-        state=SaleState.SHIPPED if all_sent else SaleState.ACCEPTED,
-        shipments=tuple(shipment for s in sorted(sent, key=lambda s: s["id"]) for shipment in shipments_of(s)),
-        invoice_number=invoice_numbers[0] if invoice_numbers else None,
+        state=progress,
+        shipments=tuple(shipment for s in sent for shipment in shipments_of(s)),
+        invoice_number=first_invoice,
+        documents=(*invoices, *delivery_notes(sent)),
     )
 
 

@@ -63,6 +63,6 @@ MODULES: Final = (
 )
 
 # Bump when the seeded data changes shape: it is part of the template cache key.
-SEED_VERSION: Final = 2
+SEED_VERSION: Final = 3
 DEFAULT_N_PRODUCTS: Final = 380  # SKUs: 207 products, 135 of them with variants
 RANDOM_SEED: Final = 2026

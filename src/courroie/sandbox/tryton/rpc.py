@@ -77,10 +77,35 @@ class Rpc:
         """The sale orders carrying this shop reference."""
         return self.search_read("sale.sale", [("reference", "=", reference)], ["number", "state", "shipments"])
 
-    def ship(self, reference: str, tracking_number: str) -> None:
-        """What a warehouse worker does: assign, pick, note the tracking number, pack, done."""
-        [sale] = self.sales(reference)
-        shipments = sale["shipments"]
+    def _sale(self, reference: str) -> dict[str, Any]:
+        [sale] = self.search_read("sale.sale", [("reference", "=", reference), ("state", "!=", "cancelled")],
+                                  ["number", "state", "shipments", "invoices", "payments"])
+        return sale
+
+    def open_shipments(self, reference: str) -> list[int]:
+        """The sale's customer shipments not yet gone nor cancelled, oldest first."""
+        shipments = self._sale(reference)["shipments"]
+        rows = self.search_read("stock.shipment.out", [("id", "in", shipments),
+                                                       ("state", "in", ["draft", "waiting", "assigned"])], ["id"])
+        return sorted(row["id"] for row in rows)
+
+    def ship(self, reference: str, tracking_number: str, quantities: dict[str, float] | None = None) -> str:
+        """What a warehouse worker does: assign, pick, note the tracking number, pack, done; returns the
+        delivery note (shipment) number.
+
+        Without ``quantities`` every open shipment of the sale goes. With them (SKU → units), only the
+        first open shipment, with those units picked (an SKU left out: none of it): Tryton ships what
+        was picked and makes a new shipment of the rest.
+        """
+        shipments = self.open_shipments(reference)
+        if not shipments:
+            raise RpcError(f"{reference}: no shipment left to ship")
+        if quantities is not None:
+            shipments = shipments[:1]
+            [shipment] = self.model("stock.shipment.out", "read", shipments, ["inventory_moves"])
+            for move in self.model("stock.move", "read", shipment["inventory_moves"], ["product.code"]):
+                quantity = float(quantities.get(move["product."]["code"], 0))
+                self.model("stock.move", "write", [move["id"]], {"quantity": quantity})
         self.model("stock.shipment.out", "assign_try", shipments)
         states = {row["state"] for row in self.search_read("stock.shipment.out", [("id", "in", shipments)], ["state"])}
         if states != {"assigned"}:
@@ -89,3 +114,40 @@ class Rpc:
         self.model("stock.shipment.out", "write", shipments, {"shipping_reference": tracking_number})
         for button in ("pack", "do"):
             self.model("stock.shipment.out", button, shipments)
+        rows = self.model("stock.shipment.out", "read", shipments, ["number"])
+        return ", ".join(row["number"] for row in rows)
+
+    def invoice(self, reference: str) -> list[str]:
+        """What an accountant does: post the sale's draft invoices (accepting Tryton's warnings, such as
+        the company VAT number not checked with VIES, as one would in its client); their numbers."""
+        invoices = self._sale(reference)["invoices"]
+        drafts = [row["id"] for row in self.search_read("account.invoice", [("id", "in", invoices),
+                                                                            ("state", "in", ["draft", "validated"])],
+                                                        ["id"])]
+        if drafts:
+            self.click("account.invoice", "post", drafts)
+        rows = self.search_read("account.invoice", [("id", "in", invoices), ("state", "in", ["posted", "paid"])],
+                                ["number"])
+        return sorted(row["number"] for row in rows)
+
+    def click(self, model: str, button: str, ids: list[int], attempts: int = 5) -> Any:
+        """A button; a warning is answered "yes" (``res.user.warning``) and the button clicked again."""
+        for _ in range(attempts):
+            try:
+                return self.model(model, button, ids)
+            except RpcError as error:
+                kind, details = (error.args[0] + [None])[:2]
+                if kind != "UserWarning":
+                    raise
+                user = self.search_read("res.user", [("login", "=", "admin")], ["id"])[0]["id"]
+                self.model("res.user.warning", "create", [{"user": user, "name": details[0], "always": False}])
+        raise RpcError(f"{model}.{button}: still warned after {attempts} answers")
+
+    def payments(self, reference: str) -> list[dict[str, Any]]:
+        """The payments recorded on the sale: journal name, amount, reference, date, state."""
+        sale = self._sale(reference)
+        rows = self.search_read("account.payment", [("origin", "=", f"sale.sale,{sale['id']}")],
+                                ["journal.name", "amount", "reference", "date", "state", "kind"])
+        return [{"journal": row["journal."]["name"], "amount": row["amount"], "reference": row["reference"],
+                 "date": row["date"], "state": row["state"], "kind": row["kind"]}
+                for row in sorted(rows, key=lambda r: r["id"])]

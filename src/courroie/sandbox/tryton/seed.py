@@ -71,6 +71,9 @@ Data contract (the Tryton connector relies on it)
   ``stock.move`` from the supplier location into each storage location, so ``quantity`` and
   ``forecast_quantity`` read with context ``{"locations": [warehouse_id]}`` (or the storage id)
   give it. Some goods are out of stock in one warehouse, some in both.
+- Countries: France, Belgium, Luxembourg, Monaco, Switzerland, Spain, Andorra, Italy, Germany (names in
+  en and fr); a few of their regions as ``country.subdivision`` (code ISO 3166-2: FR-31, FR-33, ES-B,
+  ES-M, IT-MI, IT-RM, IT-TO) for addresses with a state (``Address.state_code`` "RM" → "IT-RM").
 - Customers: ``party.party`` with ``contact_mechanisms`` of type ``email`` (and ``phone``) and a
   ``party.address`` in France; B2B customers are in party category "Professionnels", have an
   ``eu_vat`` identifier and ``sale_price_list`` = "Tarif pro".
@@ -82,7 +85,13 @@ Data contract (the Tryton connector relies on it)
 - Carriers: "Colissimo" and "DPD" (``carrier`` with ``carrier_cost_method = "product"``, their
   parties are "Colissimo" and "DPD France").
 - Payment journals (``account.payment.journal``, process method ``manual``, EUR): "Stripe",
-  "PayPal", "Chèques". Payment term "Comptant" (default customer payment term).
+  "PayPal", "Chèques". Payment term "Comptant" (default customer payment term); Tryton's own terms
+  ("Net 30 days", "End of Month"…) are there too. A payment of a sale (sale_payment:
+  ``account.payment`` with ``origin`` the sale) is taken to "succeeded" by ``submit``, the wizard
+  ``account.payment.process`` (a payment group) and ``succeed``; once a quotation's succeeded payments
+  cover its total, Tryton confirms it. Posting an invoice warns that the company's VAT number was
+  not checked (VIES): answer with a ``res.user.warning`` (``rpc.Rpc.click``). Invoices are numbered
+  ``FA<year>-00001``; their report is cached as ODT when posted (no LibreOffice to make a PDF).
 - Promotions (``catalog.promotions``): "Code de bienvenue" (10 % off) usable only with coupon number
   ``BIENVENUE10``; "Remise pro sécurité" (10 % off Sécurité, price list Tarif pro only, running);
   "Soldes d'hiver télécommandes" (5 € off two remotes from an untaxed order of 100 €, next January);
@@ -222,6 +231,7 @@ def seed_base(database: str, today: dt.date) -> BaseInfo:
 def _create_company() -> int:
     eur = _currency()
     countries = _countries()
+    _subdivisions(countries)
     return int(_company(eur, countries["FR"]).id)
 
 
@@ -271,6 +281,24 @@ def _countries() -> dict[str, Record]:
     records = create("country.country", values)
     translate("country.country", records, [{"name": fr} for *_, fr in _COUNTRIES])
     return {r.code: r for r in records}
+
+
+_SUBDIVISIONS = (  # ISO 3166-2 code, name, Tryton type: regions of the shops' addresses (state_code)
+    ("FR-31", "Haute-Garonne", "metropolitan department"),
+    ("FR-33", "Gironde", "metropolitan department"),
+    ("ES-B", "Barcelona", "province"),
+    ("ES-M", "Madrid", "province"),
+    ("IT-MI", "Milano", "province"),        # Tryton's addresses in Italy name provinces only
+    ("IT-RM", "Roma", "province"),
+    ("IT-TO", "Torino", "province"),
+)
+
+
+def _subdivisions(countries: dict[str, Record]) -> None:
+    create("country.subdivision", [
+        {"code": code, "name": name, "type": kind, "country": countries[code[:2]].id}
+        for code, name, kind in _SUBDIVISIONS
+    ])  # fmt: skip
 
 
 def _company(eur: Record, france: Record) -> Record:
