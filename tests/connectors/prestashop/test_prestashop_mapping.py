@@ -268,7 +268,12 @@ def test_order_as_prestashop_gives_it() -> None:
         ("SYNC-REF-100-1", 2, Decimal("18"), Decimal("36")), ("SYNC-REF-100-2", 1, Decimal("20"), Decimal("20"))]
     assert (order.total_tax_incl, order.shipping_tax_incl, order.discounts_tax_incl) == (63, 7, 0)
     assert order.carrier == "My carrier"
-    assert [(p.method, p.amount, p.transaction_id) for p in order.payments] == [("Payment by check", 63, None)]
+    # The checkout's payment is named by the order's module, the stable key of payment_journals.
+    assert [(p.method, p.amount, p.transaction_id, p.paid_at) for p in order.payments] == [
+        ("ps_checkpayment", 63, None, datetime(2026, 11, 22, 17, 9, 41, tzinfo=UTC))]
+    assert (order.vouchers, order.gift_message) == ((), None)
+    assert (order.gift_wrapping_tax_incl, order.refunded_tax_incl) == (0, 0)
+    assert order.paid and not order.cancelled and not order.customer.is_guest      # no table of states: `valid`
     assert '"reference": "DJEMVYCDF"' in incoming.raw and '"email": "sync.tester@example.com"' in incoming.raw
 
 
@@ -328,3 +333,132 @@ def test_company_and_vat_number_come_from_the_invoice_address() -> None:
 def test_problem_details_name_the_culprit() -> None:
     incoming = broken(lambda d: d["delivery_address"].update(id_country=999))
     assert incoming.details == {"id_address": "7", "id_country": "999"}
+
+
+# --- orders: vouchers, gift wrapping, payment state, cancellation, refunds, guests, regions --------
+
+ORDER_STATES = json_body("02-resource-order_states/004-list-display-full-limit-0-2-json")["order_states"]
+# The captured list holds states 2 and 3 (both paid); the stock install's other paid states are
+# 4, 5, 7, 9 and 11, and 6 is "Canceled".
+STATE_LOOKUPS = dataclasses.replace(
+    LOOKUPS, paid_states=frozenset({str(row["id"]) for row in ORDER_STATES if row["paid"] == "1"}
+                                   | {"4", "5", "7", "9", "11"}),
+    cancelled_states=frozenset({"6"}), groups={"3": "Customer", "2": "Guest", "4": "Professionnels"},
+    states={"35": "NY", "60": "US-CA"})
+
+
+def read(documents: OrderDocuments, lookups: Lookups = STATE_LOOKUPS) -> mapping.IncomingOrder:
+    return mapping.incoming_order(documents, lookups, "demo", PARIS)
+
+
+def test_vouchers_are_the_order_cart_rules_with_their_code() -> None:
+    """04b: a 10 % cart rule on order 11; its code from cart_rules (the captured rule has none, the
+    merchant's voucher here has one); a rule the merchant removed from the order (deleted) is not there."""
+    rows = json_body("04b-order-with-cart-rule/014-get-order-cart-rules-json")["order_cart_rules"]
+    removed = {**rows[0], "id": 3, "id_cart_rule": 2, "name": "Removed", "deleted": "1"}
+    documents = dataclasses.replace(
+        order_documents("04b-order-with-cart-rule/012-get-order-json",
+                        "04b-order-with-cart-rule/015-get-order-details-json"),
+        cart_rules=(*rows, removed), cart_rule_codes={"1": "SYNC10"})
+    order = read(documents).order
+    assert order is not None
+    assert [(v.name, v.code, v.amount_tax_excl, v.amount_tax_incl) for v in order.vouchers] == [
+        ("Sync 10 percent", "SYNC10", Decimal("5.6"), Decimal("5.6"))]
+    assert sum(v.amount_tax_incl for v in order.vouchers) == order.discounts_tax_incl
+
+
+def test_gift_wrapping_and_message() -> None:
+    documents = copy.deepcopy(dataclasses.asdict(order_documents()))
+    documents["order"].update(gift="1", gift_message="Joyeux anniversaire", total_wrapping_tax_excl="2.500000",
+                              total_wrapping_tax_incl="3.000000")
+    order = read(OrderDocuments(**documents)).order
+    assert order is not None
+    assert (order.gift_message, order.gift_wrapping_tax_excl, order.gift_wrapping_tax_incl) == (
+        "Joyeux anniversaire", Decimal("2.5"), Decimal("3"))
+    documents["order"].update(gift="0")          # a message left over without the gift box is not one
+    assert read(OrderDocuments(**documents)).order.gift_message is None
+
+
+@pytest.mark.parametrize("current, history, paid", [
+    ("10", [], False),                           # awaiting bank wire payment
+    ("1", [], False),                            # awaiting check payment
+    ("2", ["10", "2"], True),                    # the transfer arrived
+    ("6", ["10", "6"], False),                   # cancelled before being paid
+    ("6", ["11", "2", "6"], True),               # paid, then cancelled: it has been paid
+    ("8", ["8"], False),                         # payment error
+])
+def test_paid_means_the_order_is_or_was_in_a_paid_state(current: str, history: list[str], paid: bool) -> None:
+    documents = copy.deepcopy(dataclasses.asdict(order_documents()))
+    documents["order"].update(current_state=current, valid="1")
+    documents["history"] = tuple({"id": n, "id_order": 9, "id_order_state": state}
+                                 for n, state in enumerate(history, start=1))
+    order = read(OrderDocuments(**documents)).order
+    assert order is not None and order.paid is paid and order.state == current
+    assert order.cancelled is (current == "6")
+
+
+def test_refunds_are_the_credit_slips() -> None:
+    slip = {"id": 1, "id_order": 9, "total_products_tax_excl": "15.000000", "total_products_tax_incl": "18.000000",
+            "total_shipping_tax_excl": "0.000000", "total_shipping_tax_incl": "0.000000", "amount": "18.000000"}
+    shipping = {**slip, "id": 2, "total_products_tax_incl": "0.000000", "total_shipping_tax_incl": "8.400000"}
+    order = read(dataclasses.replace(order_documents(), slips=(slip, shipping))).order
+    assert order is not None and order.refunded_tax_incl == Decimal("26.4")
+
+
+def test_guest_and_customer_group() -> None:
+    documents = copy.deepcopy(dataclasses.asdict(order_documents()))
+    assert read(OrderDocuments(**documents)).order.customer.group == "Customer"
+    documents["customer"].update(is_guest="1", id_default_group=2)
+    customer = read(OrderDocuments(**documents)).order.customer
+    assert customer.is_guest and customer.group == "Guest"
+    documents["customer"].update(is_guest="0", id_default_group=4)
+    assert read(OrderDocuments(**documents)).order.customer.group == "Professionnels"
+
+
+def test_regions_are_iso_codes_without_the_country() -> None:
+    """02-resource-addresses: a New York address points to state 35."""
+    documents = copy.deepcopy(dataclasses.asdict(order_documents()))
+    lookups = dataclasses.replace(STATE_LOOKUPS, countries={"8": "FR", "21": "US"})
+    documents["delivery_address"].update(id_country=21, id_state=35)
+    documents["invoice_address"].update(id_country=21, id_state=60)
+    order = read(OrderDocuments(**documents), lookups).order
+    assert order is not None
+    assert (order.delivery_address.state_code, order.invoice_address.state_code) == ("NY", "CA")
+    assert order.delivery_address.normalised()[-1] == "ny"          # the region tells addresses apart
+    documents["delivery_address"].update(id_state=99)
+    incoming = read(OrderDocuments(**documents), lookups)
+    assert incoming.order is None and incoming.error == "unknown state in delivery address"
+    assert incoming.details == {"id_address": "7", "id_state": "99"}
+
+
+def test_a_payment_added_in_the_back_office_keeps_its_method() -> None:
+    payments = json_body("04-writes/068-get-order-payments-json")["order_payments"]
+    transfer = {**payments[0], "id": 5, "amount": "10.000000", "payment_method": "Bank transfer",
+                "transaction_id": "VIR-0001"}
+    order = read(dataclasses.replace(order_documents(), payments=(*payments, transfer))).order
+    assert order is not None
+    assert [(p.method, p.amount, p.transaction_id) for p in order.payments] == [
+        ("ps_checkpayment", 63, None), ("Bank transfer", 10, "VIR-0001")]
+
+
+def test_bad_voucher_amounts_are_reported() -> None:
+    rows = json_body("04b-order-with-cart-rule/014-get-order-cart-rules-json")["order_cart_rules"]
+    documents = dataclasses.replace(order_documents(), cart_rules=({**rows[0], "value": "5,60"},))
+    incoming = read(documents)
+    assert incoming.order is None and incoming.error == "bad number in value: '5,60'"
+
+
+def test_new_documents_keep_their_shape() -> None:
+    """Notes and the invoice note are plain records the webservice takes (fields of the 8.1 classes)."""
+    order = {"id": 9, "id_customer": 3, "id_lang": 1, "id_shop": 1}
+    [thread, message, note] = written(mapping.customer_thread_element(order, "sync.tester@example.com", "abc123"),
+                                      mapping.customer_message_element("4", "Held: amount above 5000", 0),
+                                      mapping.invoice_note_element("2", "ERP invoice FAC-1"))
+    assert thread == {"id_lang": 1, "id_contact": 0, "id_shop": 1, "id_customer": 3, "id_order": 9, "id_product": 0,
+                      "email": "sync.tester@example.com", "token": "abc123", "status": "open"}
+    assert message == {"id_employee": 0, "id_customer_thread": 4, "message": "Held: amount above 5000",
+                       "private": 1, "read": 0}
+    assert note == {"id": 2, "note": "ERP invoice FAC-1"}
+    [row] = written(mapping.new_order_carrier_element("9", "2", "TRK2"))
+    assert list(row) == [tag for tag in tag_order(load("04-writes/064-put-order-carrier-tracking").request.body)[0]
+                         if tag not in ("id", "date_add")]

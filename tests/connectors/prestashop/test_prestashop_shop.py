@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from prestashop_captures import (
+    CapturedResponse,
     Router,
     as_list,
     batch_xml,
     body_contains,
     body_records,
     has_params,
+    json_body,
     load,
     response,
     tag_order,
@@ -280,8 +283,15 @@ def order_routes(router: Router) -> Router:
             .add("GET", "/api/order_details", as_list("order_details", "04-writes/070-get-order-details",
                                                       "04b-order-with-cart-rule/015-get-order-details-json"))
             .add("GET", "/api/order_payments", response("04-writes/068-get-order-payments-json"))
+            .add("GET", "/api/order_cart_rules", response("04b-order-with-cart-rule/014-get-order-cart-rules-json"))
+            .add("GET", "/api/order_histories", response("04-writes/072-get-order-histories-after-order-put"))
+            .add("GET", "/api/order_slip", EMPTY)
+            .add("GET", "/api/cart_rules", as_list("cart_rules", "02-resource-cart_rules/006-get-1-json"))
             .add("GET", "/api/carriers", response("02-resource-carriers/004-list-display-full-limit-0-2-json"))
             .add("GET", "/api/currencies", response("02-resource-currencies/004-list-display-full-limit-0-2-json"))
+            .add("GET", "/api/groups", as_list("groups", "02-resource-groups/004-list-display-full-limit-0-2-json",
+                                               "02-resource-groups/006-get-3-json"))
+            .add("GET", "/api/order_states", response("02-resource-order_states/004-list-display-full-limit-0-2-json"))
             .add("GET", "/api/countries", countries))
 
 
@@ -294,20 +304,59 @@ async def test_read_orders_reads_in_bulk_and_yields_each_order(router: Router, s
     first, second = (o.order for o in incoming)
     assert first.payments[0].amount == 63 and second.payments == ()
     assert second.discounts_tax_incl == Decimal("5.6") and second.total_tax_incl == Decimal("57.4")
+    assert [(v.name, v.code, v.amount_tax_incl) for v in second.vouchers] == [("Sync 10 percent", None, Decimal("5.6"))]
+    assert first.vouchers == ()
     assert first.customer.email == "sync.tester@example.com" and first.carrier == "My carrier"
+    assert first.customer.group == "Customer" and not first.customer.is_guest
+    assert first.paid and not second.paid            # 9 went through "Payment accepted"; 11 is a payment error
     assert '"secure_key"' not in incoming[0].raw and '"passwd"' not in incoming[0].raw     # secrets stay out
+    assert '"id_order_state": 4' in incoming[0].raw  # its history is kept with the order
 
-    # One page: the orders, then one bulk read per related resource, and the lookup tables once.
-    assert len(router.requests) == 8
+    # One page: the orders, then one bulk read per related resource, the lookup tables once, and
+    # the codes of the cart rules named.
+    assert len(router.requests) == 14
     orders = router.sent("GET", "/api/orders")[0].url.params
     assert (orders["date"], orders["filter[date_upd]"], orders["sort"]) == ("1", ">[2026-11-22 17:59:59]", "[id_ASC]")
-    assert router.sent("GET", "/api/order_details")[0].url.params["filter[id_order]"] == "[11|9]"
+    for resource in ("order_details", "order_cart_rules", "order_histories", "order_slip"):
+        assert router.sent("GET", f"/api/{resource}")[0].url.params["filter[id_order]"] == "[11|9]"
     assert router.sent("GET", "/api/order_payments")[0].url.params["filter[order_reference]"] == "[DJEMVYCDF|OYESOVMHI]"
+    assert router.sent("GET", "/api/cart_rules")[0].url.params["filter[id]"] == "[1]"
 
     router.requests.clear()
     [order async for order in shop.read_orders(None)]
     assert "filter[date_upd]" not in router.sent("GET", "/api/orders")[0].url.params
-    assert not router.sent("GET", "/api/countries") and not router.sent("GET", "/api/carriers")   # cached
+    for table in ("countries", "carriers", "groups", "order_states"):
+        assert not router.sent("GET", f"/api/{table}")          # cached
+
+
+async def test_read_orders_reads_the_tables_again_for_a_new_group(router: Router, shop_for) -> None:
+    """A customer in a group created since the tables were read: they are read again, once."""
+    order_routes(router)
+    shop = shop_for()
+    [order async for order in shop.read_orders(None)]
+    customer = json_body("02-resource-customers/006-get-3-json")["customer"] | {"id_default_group": 7}
+    router.routes = [r for r in router.routes if r.path != "/api/customers"]
+    router.add("GET", "/api/customers", CapturedResponse(200, (("Content-Type", "application/json"),),
+                                                         json.dumps({"customers": [customer]}).encode()))
+    router.requests.clear()
+    incoming = [order async for order in shop.read_orders(None)]
+    assert incoming[0].order.customer.group is None                 # the captured shop has no group 7
+    assert len(router.sent("GET", "/api/groups")) == 1
+    router.requests.clear()
+    [order async for order in shop.read_orders(None)]
+    assert not router.sent("GET", "/api/groups")                    # not again for the same unknown id
+
+
+async def test_cart_rule_codes_are_left_out_when_the_key_may_not_read_them(router: Router, shop_for) -> None:
+    order_routes(router)
+    router.routes = [r for r in router.routes if r.path != "/api/cart_rules"]
+    router.add("GET", "/api/cart_rules", response("01-root-listing/006-root-wrong-key-401"))
+    shop = shop_for()
+    incoming = [order async for order in shop.read_orders(None)]
+    assert [(v.name, v.code) for v in incoming[1].order.vouchers] == [("Sync 10 percent", None)]
+    router.requests.clear()
+    [order async for order in shop.read_orders(None)]
+    assert not router.sent("GET", "/api/cart_rules")                # not asked again
 
 
 async def test_read_orders_never_raises_for_one_bad_order(router: Router, shop_for) -> None:
@@ -319,8 +368,13 @@ async def test_read_orders_never_raises_for_one_bad_order(router: Router, shop_f
      .add("GET", "/api/addresses", EMPTY)
      .add("GET", "/api/order_details", response("02-resource-order_details/004-list-display-full-limit-0-2-json"))
      .add("GET", "/api/order_payments", EMPTY)
+     .add("GET", "/api/order_cart_rules", EMPTY)
+     .add("GET", "/api/order_histories", response("02-resource-order_histories/004-list-display-full-limit-0-2-json"))
+     .add("GET", "/api/order_slip", EMPTY)
      .add("GET", "/api/carriers", response("02-resource-carriers/004-list-display-full-limit-0-2-json"))
      .add("GET", "/api/currencies", response("02-resource-currencies/004-list-display-full-limit-0-2-json"))
+     .add("GET", "/api/groups", response("02-resource-groups/004-list-display-full-limit-0-2-json"))
+     .add("GET", "/api/order_states", response("02-resource-order_states/004-list-display-full-limit-0-2-json"))
      .add("GET", "/api/countries", response("02-resource-countries/004-list-display-full-limit-0-2-json")))
     incoming = [order async for order in shop_for().read_orders(None)]
     assert [(o.external_id, o.order, o.error) for o in incoming] == [
@@ -410,6 +464,49 @@ async def test_shipped_without_a_carrier_row_still_changes_state(router: Router,
      .add("POST", "/api/order_histories", response("04-writes/058-post-order-history-state2")))
     await shop_for().set_order_status(StatusUpdate("9", SaleState.SHIPPED, "1Z999AA10123456784"))
     assert len(router.sent("POST", "/api/order_histories")) == 1
+
+
+@pytest.mark.parametrize("state", [SaleState.ON_HOLD, SaleState.BLOCKED])
+async def test_a_state_without_a_shop_state_asks_nothing(router: Router, shop_for, state) -> None:
+    await shop_for().set_order_status(StatusUpdate("9", state))
+    assert router.requests == []
+
+
+async def test_notify_customer_asks_for_the_mail(router: Router, shop_for) -> None:
+    (status_routes(router, ORDER_9_STATE_11, ORDER_9_STATE_3)
+     .add("POST", "/api/order_histories", response("04-writes/059-post-order-history-state3-sendemail")))
+    await shop_for().set_order_status(StatusUpdate("9", SaleState.ACCEPTED, notify_customer=True))
+    [post] = router.sent("POST", "/api/order_histories")
+    assert post.url.params["sendemail"] == "1"
+
+
+async def test_partial_shipment_adds_its_tracking_number_without_a_state_change(router: Router, shop_for) -> None:
+    """The order is in "Processing in progress" (3), which PARTIALLY_SHIPPED maps to: only the
+    tracking number is written."""
+    carrier_rows = as_list("order_carriers", "02-resource-order_carriers/006-get-12-json")     # no tracking yet
+    (status_routes(router, ORDER_9_STATE_3)
+     .add("GET", "/api/order_carriers", carrier_rows, when=has_params(filter_id_order="[9]"))
+     .add("PUT", "/api/order_carriers/12", response("04-writes/064-put-order-carrier-tracking")))
+    await shop_for().set_order_status(StatusUpdate("9", SaleState.PARTIALLY_SHIPPED, "1Z999AA10123456784"))
+    assert [(r.method, r.url.path) for r in router.requests][-1] == ("PUT", "/api/order_carriers/12")
+    assert not router.sent("POST", "/api/order_histories")
+
+
+async def test_another_parcel_gets_an_order_carrier_row_of_its_own(router: Router, shop_for) -> None:
+    """The row holds a tracking number already (04-writes/065): the second parcel's is a new row, on
+    the carrier the ERP shipped with; the first number is not sent again."""
+    (status_routes(router, ORDER_9_STATE_3, history=HISTORY_11_2_3_4)
+     .add("GET", "/api/order_carriers", as_list("order_carriers", "04-writes/065-get-order-carrier-after-put"))
+     .add("POST", "/api/order_carriers", response("04-writes/064-put-order-carrier-tracking"))
+     .add("PUT", "/api/order_carriers/9", response("04-writes/064-put-order-carrier-tracking")))
+    await shop_for(carriers={"DPD": 3}).set_order_status(
+        StatusUpdate("9", SaleState.SHIPPED, "1Z999AA10123456784;DPD-2", carrier="DPD"))
+    [[row]] = [body_records(r.content) for r in router.sent("POST", "/api/order_carriers")]
+    assert row == {"id_order": 9, "id_carrier": 3, "id_order_invoice": 0, "weight": 0, "shipping_cost_tax_excl": 0,
+                   "shipping_cost_tax_incl": 0, "tracking_number": "DPD-2"}
+    [put] = router.sent("PUT", "/api/order_carriers/9")              # the first parcel's row: the ERP's carrier
+    assert body_records(put.content)[0]["id_carrier"] == 3
+    assert body_records(put.content)[0]["tracking_number"] == "1Z999AA10123456784"
 
 
 async def test_unknown_order(router: Router, shop_for) -> None:

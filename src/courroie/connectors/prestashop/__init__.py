@@ -9,7 +9,9 @@ product without combinations has the variant id ``"0"``; a promotion's id names 
 
 Modules: ``client`` (HTTP and documents), ``mapping`` / ``price_documents`` / ``validation`` (pure),
 ``lookups`` (cached shop ids: manufacturers, features, currencies, countries), ``files`` (images and
-attachments), ``pricing`` (specific prices and cart rules), ``batching`` (coalesced batch writes).
+attachments), ``pricing`` (specific prices and cart rules), ``batching`` (coalesced batch writes),
+``orders`` (reading orders: what each field comes from), ``fulfilment`` (states, shipments, private
+notes and ERP documents: what PrestaShop can take and why it is done this way).
 """
 
 from __future__ import annotations
@@ -30,11 +32,10 @@ from courroie.connectors.prestashop import mapping
 from courroie.connectors.prestashop.client import NotFound, PrestaShopClient, filter_values
 from courroie.connectors.prestashop.config import PrestaShopConfig
 from courroie.connectors.prestashop.files import ProductFiles
+from courroie.connectors.prestashop.fulfilment import OrderWriter
 from courroie.connectors.prestashop.lookups import CatalogLookups, ReferenceIds
 from courroie.connectors.prestashop.mapping import (
     CombinationSpec,
-    Lookups,
-    OrderDocuments,
     ProductRefs,
     Row,
     StockRow,
@@ -43,6 +44,7 @@ from courroie.connectors.prestashop.mapping import (
     as_text,
     mapped,
 )
+from courroie.connectors.prestashop.orders import OrderReader
 from courroie.connectors.prestashop.pricing import PriceWriter
 from courroie.connectors.protocols import (
     PRODUCT_FIELDS,
@@ -53,7 +55,7 @@ from courroie.connectors.protocols import (
     StockUpdate,
 )
 from courroie.errors import AuthenticationFailure, ConnectionFailure, CourroieError, DataError, TransientError
-from courroie.model import Category, FileRef, IncomingOrder, PriceRule, Product, Promotion, SaleState
+from courroie.model import Category, ErpDocument, FileRef, IncomingOrder, PriceRule, Product, Promotion
 
 __all__ = ["PrestaShopConfig", "PrestaShopShop"]
 
@@ -61,12 +63,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-ORDERS_PER_PAGE = 50          # each page costs 1 + 4 bulk GETs (customers, addresses, details, payments)
 STOCK_ROWS_PER_PAGE = 5000
-CUSTOMER_FIELDS = "[id,email,firstname,lastname,company,id_default_group,is_guest]"   # no password hash
-DETAIL_FIELDS = ("[id,id_order,product_id,product_attribute_id,product_reference,product_name,product_quantity,"
-                 "unit_price_tax_incl,unit_price_tax_excl,total_price_tax_incl,total_price_tax_excl]")
-PAYMENT_FIELDS = "[id,order_reference,id_currency,amount,payment_method,transaction_id,date_add]"  # no card data
 STOCK_FIELDS = "[id,id_product,id_product_attribute,id_shop,id_shop_group,quantity]"
 
 # What each flow needs the key to be allowed to do (root listing attributes).
@@ -79,7 +76,7 @@ REQUIRED_PERMISSIONS: Mapping[str, frozenset[str]] = {
     "images": frozenset({"get", "post", "delete"}),
     "attachments": frozenset({"get", "post", "put", "delete"}),
     "specific_prices": frozenset({"get", "post", "delete"}),
-    "cart_rules": frozenset({"post", "delete"}),
+    "cart_rules": frozenset({"get", "post", "delete"}),
     "groups": frozenset({"get"}),
     "combinations": frozenset({"get", "post", "patch", "delete"}),
     "product_options": frozenset({"get", "post"}),
@@ -88,11 +85,17 @@ REQUIRED_PERMISSIONS: Mapping[str, frozenset[str]] = {
     "orders": frozenset({"get"}),
     "order_details": frozenset({"get"}),
     "order_payments": frozenset({"get"}),
+    "order_cart_rules": frozenset({"get"}),
+    "order_slip": frozenset({"get"}),
     "order_histories": frozenset({"get", "post"}),
-    "order_carriers": frozenset({"get", "put"}),
+    "order_carriers": frozenset({"get", "put", "post"}),
     "order_states": frozenset({"get"}),
+    "order_invoices": frozenset({"get", "patch"}),
+    "customer_threads": frozenset({"get", "post"}),
+    "customer_messages": frozenset({"get", "post"}),
     "customers": frozenset({"get"}),
     "addresses": frozenset({"get"}),
+    "states": frozenset({"get"}),
     "carriers": frozenset({"get"}),
     "countries": frozenset({"get"}),
     "currencies": frozenset({"get"}),
@@ -144,8 +147,8 @@ class PrestaShopShop:
                                         concurrency=config.concurrency, transport=transport)
         self._options: _OptionCatalog | None = None
         self._options_lock = asyncio.Lock()
-        self._lookups_for_orders: Lookups | None = None
-        self._carriers: dict[str, Row] = {}
+        self._orders = OrderReader(self._client, config)
+        self._fulfilment = OrderWriter(self._client, config)
         self._lookups = CatalogLookups(self._client, config)
         self._references = ReferenceIds(self._client, config)
         self._files = ProductFiles(self._client, config)
@@ -455,111 +458,27 @@ class PrestaShopShop:
 
     async def read_orders(self, updated_since: datetime | None) -> AsyncIterator[IncomingOrder]:
         """Every order updated at or after ``updated_since`` (local shop time filter), every page,
-        with its customer, addresses, lines, carrier and payments read in bulk per page."""
-        filters = {}
-        if updated_since is not None:
-            filters["date_upd"] = _mapped(mapping.shop_time_filter, updated_since, self.config.zone)
-        lookups = await self._reference_tables()
-        async for page in self._client.read_pages("orders", filters=filters, date=bool(filters),
-                                                  page_size=ORDERS_PER_PAGE):
-            for incoming in await self._assemble(page, lookups):
-                yield incoming
-
-    async def _assemble(self, orders: Sequence[Row], lookups: Lookups) -> list[IncomingOrder]:
-        def ids(name: str) -> set[str]:
-            return {as_text(order.get(name)) for order in orders}
-
-        customers, addresses, details, payments, carriers = await asyncio.gather(
-            self._client.read_by("customers", "id", ids("id_customer"), display=CUSTOMER_FIELDS),
-            self._client.read_by("addresses", "id", ids("id_address_invoice") | ids("id_address_delivery")),
-            self._client.read_by("order_details", "id_order", ids("id"), display=DETAIL_FIELDS),
-            self._client.read_by("order_payments", "order_reference", ids("reference"), display=PAYMENT_FIELDS),
-            self._carriers_by_id(ids("id_carrier")),
-        )
-        customer_by_id = _index(customers, "id")
-        address_by_id = _index(addresses, "id")
-        details_by_order = _group(details, "id_order")
-        payments_by_reference = _group(payments, "order_reference")
-        result = []
-        for order in orders:
-            documents = OrderDocuments(
-                order=order,
-                customer=customer_by_id.get(as_text(order.get("id_customer"))),
-                invoice_address=address_by_id.get(as_text(order.get("id_address_invoice"))),
-                delivery_address=address_by_id.get(as_text(order.get("id_address_delivery"))),
-                details=tuple(details_by_order.get(as_text(order.get("id")), ())),
-                payments=tuple(payments_by_reference.get(as_text(order.get("reference")), ())),
-                carrier=carriers.get(as_text(order.get("id_carrier"))),
-            )
-            result.append(mapping.incoming_order(documents, lookups, self.name, self.config.zone))
-        return result
-
-    async def _reference_tables(self) -> Lookups:
-        if self._lookups_for_orders is None:
-            countries, currencies = await asyncio.gather(
-                self._client.read("countries", display="[id,iso_code]"),
-                self._client.read("currencies", display="[id,iso_code]"))
-            self._lookups_for_orders = Lookups(
-                countries={as_text(row.get("id")): as_text(row.get("iso_code")).upper() for row in countries},
-                currencies={as_text(row.get("id")): as_text(row.get("iso_code")).upper() for row in currencies})
-        return self._lookups_for_orders
-
-    async def _carriers_by_id(self, carrier_ids: set[str]) -> Mapping[str, Row]:
-        unknown = carrier_ids - self._carriers.keys()
-        if unknown:
-            found = _index(await self._client.read_by("carriers", "id", unknown, display="[id,name]"), "id")
-            self._carriers |= {carrier_id: found.get(carrier_id, {}) for carrier_id in unknown}   # misses too
-        return self._carriers
+        with what it points to read in bulk per page (see ``orders``)."""
+        async for incoming in self._orders.read_orders(updated_since):
+            yield incoming
 
     # --- fulfilment ---------------------------------------------------------------------------
 
     async def set_order_status(self, update: StatusUpdate) -> None:
-        """Tell the shop what the ERP did. Idempotent: a state the order has had is not sent again
-        (it would step the order back and mail the customer twice), nor a tracking number it holds."""
-        state_id = self.config.order_states[update.state]
-        current, history = await asyncio.gather(self._current_state(update.order_id),
-                                                self._past_states(update.order_id))
-        if update.state is SaleState.SHIPPED and update.tracking_number:
-            await self._set_tracking_number(update.order_id, update.tracking_number)   # before the state mail
-        if current == state_id or state_id in history:
-            log.debug("order %s already had state %s", update.order_id, state_id)
-            return
-        await self._add_history(update.order_id, state_id)
+        """Tell the shop what the ERP did (see ``fulfilment``). Idempotent: a state the order has had
+        is not sent again (it would step the order back and mail the customer twice), nor a tracking
+        number it holds."""
+        await self._fulfilment.set_order_status(update)
 
-    async def _current_state(self, order_id: str) -> int:
-        rows = await self._client.read("orders", display="[id,current_state]",
-                                       filters={"id": filter_values([order_id])})
-        if not rows:
-            raise NotFound(f"order {order_id} not found in shop {self.name}")
-        return as_int(rows[0].get("current_state"))
+    async def add_order_note(self, order_id: str, text: str) -> None:
+        """A private message on the order (customer thread + private customer message); once per text."""
+        await self._fulfilment.add_order_note(order_id, text)
 
-    async def _past_states(self, order_id: str) -> set[int]:
-        rows = await self._client.read("order_histories", display="[id,id_order_state]",
-                                       filters={"id_order": filter_values([order_id])})
-        return {as_int(row.get("id_order_state")) for row in rows}
-
-    async def _add_history(self, order_id: str, state_id: int) -> None:
-        params = {"sendemail": "1"} if self.config.send_email else None
-        try:
-            await self._client.post("order_histories", [mapping.order_history_element(order_id, state_id)], params)
-        except (DataError, TransientError) as exc:
-            # 8.1.2 answers 500 "Unable to save resource" when the mail fails, yet the state is saved
-            # (04-writes/059); after a timeout we are just as unsure. The order itself tells.
-            if await self._current_state(order_id) == state_id:
-                log.warning("order %s: state %s saved despite: %s", order_id, state_id, exc)
-                return
-            raise
-
-    async def _set_tracking_number(self, order_id: str, tracking_number: str) -> None:
-        rows = await self._client.read("order_carriers", filters={"id_order": filter_values([order_id])})
-        if not rows:     # nothing shipped by a carrier (virtual products): the state still matters
-            log.warning("order %s has no carrier to hold tracking number %s", order_id, tracking_number)
-            return
-        row = min(rows, key=lambda r: as_int(r.get("id")))
-        if as_text(row.get("tracking_number")) == tracking_number:
-            return
-        await self._client.put("order_carriers", [mapping.order_carrier_element(row, tracking_number)],
-                               as_text(row.get("id")))
+    async def publish_documents(self, order_id: str, documents: Sequence[ErpDocument],
+                                files: Mapping[str, bytes]) -> None:
+        """The ERP's invoice and delivery note numbers on the order: in its PrestaShop invoice's note
+        and in a private note. Files are not uploaded: the webservice takes none for an order."""
+        await self._fulfilment.publish_documents(order_id, documents, files)
 
     # --- check --------------------------------------------------------------------------------
 
@@ -600,6 +519,10 @@ class PrestaShopShop:
               if config.currencies else []),
             *([self._check_ids("countries", "countries", set(config.countries.values()), "countries")]
               if config.countries else []),
+            *([self._check_ids("carriers", "carriers", set(config.carriers.values()), "carriers")]
+              if config.carriers else []),
+            *([self._check_ids("note author", "employees", {config.note_employee_id}, "note_employee_id")]
+              if config.note_employee_id else []),
             *([self._check_ids("shop", "shops", {config.shop_id}, "shop_id")] if config.shop_id else []))
         return results
 
@@ -653,13 +576,3 @@ async def _settle(work: Iterable[Awaitable[list[str]]]) -> list[list[str]]:
         done.append(result)
     return done
 
-
-def _index(rows: Iterable[Row], key: str) -> dict[str, Row]:
-    return {as_text(row.get(key)): row for row in rows}
-
-
-def _group(rows: Iterable[Row], key: str) -> dict[str, list[Row]]:
-    grouped: dict[str, list[Row]] = defaultdict(list)
-    for row in rows:
-        grouped[as_text(row.get(key))].append(row)
-    return grouped

@@ -105,8 +105,13 @@ def element_to_record(element: etree._Element) -> Record:
 
 
 def json_records(payload: object, resource: str) -> list[Record]:
-    """Rows of a JSON list answer: ``{"products": [...]}``, or a bare ``[]`` when nothing matches."""
+    """Rows of a JSON list answer: ``{"products": [...]}``, or a bare ``[]`` when nothing matches.
+
+    The key is the resource's ``objectsNodeName``, which is not always its name: ``order_slip``
+    answers ``{"order_slips": [...]}``; a one-key answer is taken whatever its key."""
     rows = payload.get(resource, []) if isinstance(payload, dict) else payload
+    if isinstance(payload, dict) and resource not in payload and len(payload) == 1:
+        rows = next(iter(payload.values()))
     return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
 
 

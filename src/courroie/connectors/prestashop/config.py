@@ -10,11 +10,17 @@ from courroie.connectors.prestashop.validation import EXTRA_PRODUCT_FIELDS
 from courroie.connectors.http import server_root
 from courroie.model import SaleState
 
+# SaleState → id_order_state of a stock PrestaShop 8.1. States left out (ON_HOLD, BLOCKED) are not
+# shown in the shop unless configured. PARTIALLY_SHIPPED: PrestaShop has no such state; "Processing
+# in progress" (3) is true of an order still being prepared for the rest, sends no "shipped" mail and
+# leaves the order's `shipped` flag off; as ACCEPTED is 3 too, a partial shipment adds its tracking
+# numbers without a state change. The full shipment then moves the order to 4.
 DEFAULT_ORDER_STATES: dict[SaleState, int] = {
-    SaleState.ACCEPTED: 3,     # Processing in progress
-    SaleState.SHIPPED: 4,      # Shipped
-    SaleState.DELIVERED: 5,    # Delivered
-    SaleState.CANCELLED: 6,    # Canceled
+    SaleState.ACCEPTED: 3,             # Processing in progress
+    SaleState.PARTIALLY_SHIPPED: 3,    # Processing in progress (see above)
+    SaleState.SHIPPED: 4,              # Shipped
+    SaleState.DELIVERED: 5,            # Delivered
+    SaleState.CANCELLED: 6,            # Canceled
 }
 
 
@@ -30,6 +36,12 @@ class PrestaShopConfig(BaseModel):
     fallback_language: str = "en"
     order_states: dict[SaleState, int] = Field(default_factory=lambda: dict(DEFAULT_ORDER_STATES))
     send_email: bool = False                   # ask PrestaShop to mail the customer on status changes
+    # ERP carrier name → PrestaShop id_carrier, for shipments made with another carrier than the one
+    # the customer chose (unmapped names are looked up among the shop's carriers by name).
+    carriers: dict[str, int] = Field(default_factory=dict)
+    # Employee shown as the author of the hub's private order notes (0: none; the order page then
+    # shows the note next to the customer's name, still marked private).
+    note_employee_id: int = Field(default=0, ge=0)
     home_category_id: int = Field(default=2, ge=1)   # parent of top-level categories, default category
     tax_rules_groups: dict[str, int] = Field(default_factory=dict)   # Product.tax_group → id_tax_rules_group
     default_tax_rules_group: int | None = None  # when a product names no tax group

@@ -25,7 +25,9 @@ from courroie.connectors.prestashop import validation
 from courroie.connectors.prestashop.config import PrestaShopConfig
 from courroie.connectors.protocols import PackItem
 from courroie.errors import DataError
-from courroie.model import Address, Category, Customer, IncomingOrder, Order, OrderLine, Payment, Product, Variant
+from courroie.model import (
+    Address, Category, Customer, IncomingOrder, Order, OrderLine, Payment, Product, Variant, Voucher,
+)
 from courroie.model.base import text
 
 Row = Mapping[str, Any]        # one record of a webservice answer, JSON-decoded (or XML, read alike)
@@ -646,12 +648,50 @@ ORDER_CARRIER_FIELDS = ("id", "id_order", "id_carrier", "id_order_invoice", "wei
                         "shipping_cost_tax_incl", "tracking_number", "date_add")
 
 
-def order_carrier_element(row: Row, tracking_number: str) -> etree._Element:
-    """The whole order_carrier row with its tracking number: PUT replaces (04-writes/064)."""
+def order_carrier_element(row: Row, tracking_number: str, carrier_id: str | None = None) -> etree._Element:
+    """The whole order_carrier row with its tracking number (and carrier): PUT replaces (04-writes/064)."""
     values = {name: as_text(row.get(name)) for name in ORDER_CARRIER_FIELDS} | {"tracking_number": tracking_number}
+    if carrier_id:
+        values["id_carrier"] = carrier_id
     for name in ("id_order_invoice", "weight", "shipping_cost_tax_excl", "shipping_cost_tax_incl"):
         values[name] = values[name] or "0"     # single JSON records drop zero fields
     return xml_record("order_carrier", [xml_field(name, values[name]) for name in ORDER_CARRIER_FIELDS])
+
+
+def new_order_carrier_element(order_id: str, carrier_id: str, tracking_number: str) -> etree._Element:
+    """One more shipment of the order: a row of its own, at no cost, holding its tracking number
+    (PrestaShop lists every order_carrier row, each with its tracking link, to staff and customer)."""
+    return xml_record("order_carrier", [
+        xml_field("id_order", order_id), xml_field("id_carrier", carrier_id), xml_field("id_order_invoice", 0),
+        xml_field("weight", 0), xml_field("shipping_cost_tax_excl", 0), xml_field("shipping_cost_tax_incl", 0),
+        xml_field("tracking_number", tracking_number)])
+
+
+def customer_thread_element(order: Row, email: str, token: str) -> etree._Element:
+    """The order's customer service thread, as the back office opens one for an order message
+    (AddOrderCustomerMessageHandler): no contact, the order's language and shop, status open."""
+    return xml_record("customer_thread", [
+        xml_field("id_lang", as_text(order.get("id_lang")) or 1), xml_field("id_contact", 0),
+        xml_field("id_shop", as_text(order.get("id_shop")) or 1),
+        xml_field("id_customer", as_text(order.get("id_customer")) or 0),
+        xml_field("id_order", as_text(order.get("id"))), xml_field("id_product", 0),
+        xml_field("email", email), xml_field("token", token), xml_field("status", "open")])
+
+
+def customer_message_element(thread_id: str, text: str, employee_id: int) -> etree._Element:
+    """A private message: shown on the order page to staff, never to the customer."""
+    return xml_record("customer_message", [
+        xml_field("id_employee", employee_id), xml_field("id_customer_thread", thread_id),
+        xml_field("message", text), xml_field("private", 1), xml_field("read", 0)])
+
+
+def invoice_note_element(invoice_id: str, note: str) -> etree._Element:
+    return xml_record("order_invoice", [xml_field("id", invoice_id), xml_field("note", note)])
+
+
+def same_text(left: str, right: str) -> bool:
+    """Texts equal but for spacing and line ends (what the back office may have normalised)."""
+    return " ".join(left.split()) == " ".join(right.split())
 
 
 def shop_time_filter(since: datetime, zone: ZoneInfo) -> str:
@@ -699,6 +739,10 @@ class OrderDocuments:
     details: tuple[Row, ...] = ()
     payments: tuple[Row, ...] = ()
     carrier: Row | None = None
+    cart_rules: tuple[Row, ...] = ()               # order_cart_rules rows
+    cart_rule_codes: dict[str, str] = field(default_factory=dict)    # id_cart_rule → code, where readable
+    history: tuple[Row, ...] = ()                  # order_histories rows
+    slips: tuple[Row, ...] = ()                    # order_slip rows (credit slips)
 
     def raw(self) -> str:
         """The documents as JSON, minus secrets that have no business in the hub's inbox."""
@@ -718,10 +762,15 @@ def _without_secrets(value: object) -> object:
 
 @dataclass(frozen=True)
 class Lookups:
-    """Small reference tables, read once: id → ISO code."""
+    """Small reference tables: id → ISO code (countries, currencies, regions), customer group names,
+    and which order states mean paid (``order_states.paid``) or cancelled."""
 
     countries: Mapping[str, str] = field(default_factory=dict)
     currencies: Mapping[str, str] = field(default_factory=dict)
+    states: Mapping[str, str] = field(default_factory=dict)
+    groups: Mapping[str, str] = field(default_factory=dict)
+    paid_states: frozenset[str] = frozenset()
+    cancelled_states: frozenset[str] = frozenset()
 
 
 class OrderProblem(ValueError):
@@ -762,21 +811,53 @@ def order_from_documents(documents: OrderDocuments, lookups: Lookups, shop: str,
         return as_decimal(order.get(name), name)
 
     carrier = as_text(documents.carrier.get("name")) if documents.carrier else ""
+    gift = as_int(order.get("gift")) == 1
+    state = as_text(order.get("current_state"))
     return Order(
         shop=shop, external_id=as_text(order.get("id")), reference=reference, placed_at=placed_at,
-        currency=currency, customer=_customer(documents.customer, documents.invoice_address, order),
+        currency=currency, customer=_customer(documents.customer, documents.invoice_address, order, lookups),
         invoice_address=_address(documents.invoice_address, "invoice", order.get("id_address_invoice"), lookups),
         delivery_address=_address(documents.delivery_address, "delivery", order.get("id_address_delivery"), lookups),
         lines=_lines(order, documents.details),
         shipping_tax_excl=money("total_shipping_tax_excl"), shipping_tax_incl=money("total_shipping_tax_incl"),
         discounts_tax_excl=money("total_discounts_tax_excl"), discounts_tax_incl=money("total_discounts_tax_incl"),
         total_tax_excl=money("total_paid_tax_excl"), total_tax_incl=money("total_paid_tax_incl"),
-        carrier=carrier or None, payments=tuple(_payment(row) for row in documents.payments),
-        state=as_text(order.get("current_state")) or None,
+        vouchers=tuple(_voucher(row, documents.cart_rule_codes) for row in documents.cart_rules
+                       if as_int(row.get("deleted")) != 1),
+        gift_wrapping_tax_excl=money("total_wrapping_tax_excl"),
+        gift_wrapping_tax_incl=money("total_wrapping_tax_incl"),
+        gift_message=(as_text(order.get("gift_message")) or None) if gift else None,
+        carrier=carrier or None, payments=tuple(_payment(row, order, zone) for row in documents.payments),
+        paid=_paid(order, documents.history, lookups),
+        cancelled=state in lookups.cancelled_states,
+        refunded_tax_incl=sum((_refunded(slip) for slip in documents.slips), Decimal(0)),
+        state=state or None,
     )
 
 
-def _customer(customer: Row | None, invoice_address: Row | None, order: Row) -> Customer:
+def _paid(order: Row, history: Sequence[Row], lookups: Lookups) -> bool:
+    """Order::hasBeenPaid(): the order is, or has been, in a state flagged ``paid``. Without the
+    table of states, the ``valid`` flag (a logable state) stands in."""
+    if not lookups.paid_states:
+        return as_int(order.get("valid")) == 1
+    states = {as_text(order.get("current_state"))} | {as_text(row.get("id_order_state")) for row in history}
+    return bool(states & lookups.paid_states)
+
+
+def _refunded(slip: Row) -> Decimal:
+    """A credit slip's products and shipping, tax included."""
+    return (as_decimal(slip.get("total_products_tax_incl"), "total_products_tax_incl")
+            + as_decimal(slip.get("total_shipping_tax_incl"), "total_shipping_tax_incl"))
+
+
+def _voucher(row: Row, codes: Mapping[str, str]) -> Voucher:
+    return Voucher(name=as_text(row.get("name")) or f"cart rule {as_text(row.get('id_cart_rule'))}",
+                   code=codes.get(as_text(row.get("id_cart_rule"))) or None,
+                   amount_tax_excl=as_decimal(row.get("value_tax_excl"), "value_tax_excl"),
+                   amount_tax_incl=as_decimal(row.get("value"), "value"))
+
+
+def _customer(customer: Row | None, invoice_address: Row | None, order: Row, lookups: Lookups) -> Customer:
     """The customer; company and VAT number usually live on the invoice address (the customer's own
     company field only exists in B2B mode)."""
     if not customer:
@@ -785,10 +866,12 @@ def _customer(customer: Row | None, invoice_address: Row | None, order: Row) -> 
     if "@" not in email:
         raise OrderProblem("customer has no e-mail address", id_customer=as_text(customer.get("id")), email=email)
     address = invoice_address or {}
+    group = as_text(customer.get("id_default_group"))
     return Customer(email=email, first_name=as_text(customer.get("firstname")),
                     last_name=as_text(customer.get("lastname")),
                     company=as_text(customer.get("company")) or as_text(address.get("company")) or None,
-                    vat_number=as_text(address.get("vat_number")) or None)
+                    vat_number=as_text(address.get("vat_number")) or None,
+                    group=lookups.groups.get(group) or None, is_guest=as_int(customer.get("is_guest")) == 1)
 
 
 def _address(address: Row | None, role: str, address_id: object, lookups: Lookups) -> Address:
@@ -798,13 +881,20 @@ def _address(address: Row | None, role: str, address_id: object, lookups: Lookup
     if not country:
         raise OrderProblem(f"unknown country in {role} address", id_address=as_text(address_id),
                            id_country=as_text(address.get("id_country")))
+    state_code = None
+    if as_text(address.get("id_state")) not in ("", "0"):
+        state_code = lookups.states.get(as_text(address.get("id_state")))
+        if not state_code:
+            raise OrderProblem(f"unknown state in {role} address", id_address=as_text(address_id),
+                               id_state=as_text(address.get("id_state")))
+        state_code = state_code.upper().removeprefix(f"{country}-")
     return Address(
         first_name=as_text(address.get("firstname")), last_name=as_text(address.get("lastname")),
         company=as_text(address.get("company")) or None, street=as_text(address.get("address1")),
         street2=as_text(address.get("address2")) or None, postcode=as_text(address.get("postcode")),
         city=as_text(address.get("city")), country_code=country,
         phone=as_text(address.get("phone")) or as_text(address.get("phone_mobile")) or None,
-        vat_number=as_text(address.get("vat_number")) or None,
+        vat_number=as_text(address.get("vat_number")) or None, state_code=state_code,
     )
 
 
@@ -837,6 +927,12 @@ def _lines(order: Row, details: Sequence[Row]) -> tuple[OrderLine, ...]:
     return tuple(lines)
 
 
-def _payment(row: Row) -> Payment:
-    return Payment(method=as_text(row.get("payment_method")) or "?", amount=as_decimal(row.get("amount"), "amount"),
-                   transaction_id=as_text(row.get("transaction_id")) or None)
+def _payment(row: Row, order: Row, zone: ZoneInfo) -> Payment:
+    """A payment: what the checkout recorded (named after the order's ``payment``) is named by the
+    order's payment module (``ps_wirepayment``: stable across languages, the key to map to a
+    journal); a payment a person added in the back office keeps the method name they gave it."""
+    name, module = as_text(row.get("payment_method")), as_text(order.get("module"))
+    method = module if module and name in ("", as_text(order.get("payment"))) else name
+    return Payment(method=method or "?", amount=as_decimal(row.get("amount"), "amount"),
+                   transaction_id=as_text(row.get("transaction_id")) or None,
+                   paid_at=parse_shop_datetime(row.get("date_add"), zone))

@@ -8,11 +8,15 @@ replay the captures and compare status, headers and documents value by value.
     with run_in_thread(data_dir, key) as url: ...   # url == "http://127.0.0.1:PORT"; url.control
     serve(8080, data_dir, key)                      # foreground, for `courroie sandbox prestashop`
 
-Besides `/api`: `POST /storefront/orders` (a customer's order through cart + validation) and
-`/_sandbox/...` (faults, outages, latency, shops, keys, counters; local use, no authentication).
+Besides `/api`: `POST /storefront/orders` (a customer's order through cart + validation: vouchers,
+gift wrapping, paid or waiting payment methods, guests, customer groups, regions; see `storefront`)
+and `/_sandbox/...` (faults, outages, latency, shops, keys, counters, and the merchant's back-office
+actions on orders: `orders/state`, `orders/cancel`, `orders/refund`, `orders/line`; local use, no
+authentication).
 
 Layout: `webservice` (routing, auth, shop context) → `backend` (generic read/write pipeline) with
-per-resource hooks in `catalog`, `orders` and `attachments`; `images` (`/api/images/…`),
+per-resource hooks in `catalog`, `orders`, `followup` (customer threads, credit slips, back office)
+and `attachments`; `images` (`/api/images/…`),
 `render` / `xmlinput` (documents), `query` (filters, sort, limit), `resources` + `_schema_data`
 (field definitions distilled from the captures), `pricing` (specific prices, taxes), `storage`
 (memory + SQLite), `latency`, `faults`, `seed`.
@@ -21,7 +25,10 @@ Behaviour that no capture shows is taken from PrestaShop 8.1's source and says s
 implemented: unknown associations refused after the record is saved (code 86), packs
 (`type`, `product_bundle` and its `product_attribute_id` quirk), `id_default_image` as cover setter,
 attachments and their file endpoint, batch `DELETE ?id=[…]`, catalog price rules applied only to
-products saved later, image rows left by refused uploads, PHP's 2 MiB upload limit.
+products saved later, image rows left by refused uploads, PHP's 2 MiB upload limit; the resources
+`customer_threads`, `customer_messages`, `order_slip` (lists `order_slips`) and `states`, payments
+registered only for logable states and added when a paid state leaves invoices unpaid, gift
+wrapping, code cart rules entered in the shop front (`orders`, `followup`).
 """
 
 from .app import PrestaShopSandbox, SandboxControl, create_app

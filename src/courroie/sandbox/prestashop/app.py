@@ -21,9 +21,10 @@ from .backend import Backend, Ctx, Settings
 from .attachments import ATTACHMENT_HOOKS
 from .catalog import CATALOG_HOOKS
 from .faults import Fault, Faults
+from .followup import FOLLOWUP_HOOKS, BackOfficeError, edit_line, refund, set_state
 from .latency import LatencyModel
 from .orders import ORDER_HOOKS
-from .seed import seed
+from .seed import seed, seed_states
 from .storage import Store
 from .storefront import StorefrontError, place_order
 from .webservice import Webservice, WSRequest, WSResult
@@ -112,6 +113,29 @@ class SandboxControl:
     def backend(self) -> Backend:
         return self._app.backend
 
+    # -- the merchant in the back office, after an order was placed
+    def _back_office(self, action: Any) -> Any:
+        b = self._app.backend
+        ctx = Ctx(base="", now=b.now(), shop=b.settings.default_shop, shops=[b.settings.default_shop],
+                  languages=b.language_ids())
+        with b.store.lock, b.store.transaction():
+            return action(b, ctx)
+
+    def set_order_state(self, order_id: int, state: int) -> dict:
+        """"Update status" on the order page (e.g. 2 once a bank wire has arrived)."""
+        return self._back_office(lambda b, ctx: set_state(b, order_id, state, ctx))
+
+    def cancel_order(self, order_id: int) -> dict:
+        return self.set_order_state(order_id, 6)
+
+    def refund(self, order_id: int, lines: list[dict], *, shipping: bool = False) -> dict:
+        """A partial refund with a credit slip: `lines` of {"reference" | "order_detail_id", "quantity"}."""
+        return self._back_office(lambda b, ctx: refund(b, order_id, lines, ctx, shipping=shipping))
+
+    def edit_order_line(self, order_id: int, line: dict, quantity: int) -> dict:
+        """The merchant changes a line's quantity (`line`: {"reference"} or {"order_detail_id"}); 0 removes it."""
+        return self._back_office(lambda b, ctx: edit_line(b, order_id, line, quantity, ctx))
+
 
 class PrestaShopSandbox:
     """ASGI app speaking the PrestaShop 8.1.2 webservice."""
@@ -137,9 +161,10 @@ class PrestaShopSandbox:
             round_type=round_type,
             allow_backorders=allow_backorders,
         )
-        self.backend = Backend(store, settings, {**CATALOG_HOOKS, **ORDER_HOOKS, **ATTACHMENT_HOOKS})
+        self.backend = Backend(store, settings, {**CATALOG_HOOKS, **ORDER_HOOKS, **ATTACHMENT_HOOKS, **FOLLOWUP_HOOKS})
         if store.is_empty:
             seed(self.backend, key)
+        seed_states(self.backend)
         self.webservice = Webservice(self.backend)
         self.latency = LatencyModel(latency, workers)
         self.faults = Faults()
@@ -278,6 +303,17 @@ def _reset_stats(control: SandboxControl, data: dict) -> tuple[int, dict]:
     return 200, {}
 
 
+def _order_action(action: Any) -> Any:
+    def handler(control: SandboxControl, data: dict) -> tuple[int, dict]:
+        try:
+            record = action(control, data)
+        except BackOfficeError as error:
+            return error.status, {"error": error.message}
+        return 200, {k: v for k, v in record.items() if not k.startswith("_")}
+
+    return handler
+
+
 CONTROL_ROUTES = {
     ("GET", "/health"): lambda control, data: (200, {"ok": True}),
     ("POST", "/faults"): _inject,
@@ -288,6 +324,13 @@ CONTROL_ROUTES = {
     ("POST", "/keys"): _key,
     ("GET", "/stats"): _stats,
     ("DELETE", "/stats"): _reset_stats,
+    ("POST", "/orders/state"): _order_action(lambda c, d: c.set_order_state(int(d["order_id"]), int(d["state"]))),
+    ("POST", "/orders/cancel"): _order_action(lambda c, d: c.cancel_order(int(d["order_id"]))),
+    ("POST", "/orders/refund"): _order_action(
+        lambda c, d: c.refund(int(d["order_id"]), list(d["lines"]), shipping=bool(d.get("shipping")))),
+    ("POST", "/orders/line"): _order_action(
+        lambda c, d: c.edit_order_line(
+            int(d["order_id"]), {k: d[k] for k in ("reference", "order_detail_id") if k in d}, int(d["quantity"]))),
 }
 
 

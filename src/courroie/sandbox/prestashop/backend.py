@@ -17,6 +17,7 @@ import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,9 @@ class Settings:
     customer_group: int = 3  # "Customer"
     round_type: int = 2  # 1 per item, 2 per line (captured orders say 2), 3 on the total
     allow_backorders: bool = False  # PS_ORDER_OUT_OF_STOCK, used when a stock row says 2 (default)
+    gift_wrapping_price: Decimal = Decimal("2.50")  # PS_GIFT_WRAPPING_PRICE (tax excluded)
+    gift_wrapping_tax_group: int = 1  # PS_GIFT_WRAPPING_TAX_RULES_GROUP
+    guest_group: int = 2  # PS_GUEST_GROUP
 
 
 @dataclass

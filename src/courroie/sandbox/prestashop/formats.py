@@ -100,6 +100,8 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "isConfigName": _regex(r"[a-zA-Z_0-9-]+"),
     "isTrackingNumber": _regex(r"[~:#,%&_=()\[\].? +\-@/a-zA-Z0-9]+"),
     "isPhpDateFormat": _regex(r"[^<>]+"),
+    "isStateIsoCode": _regex(r"[a-zA-Z0-9]{1,4}(-[a-zA-Z0-9]{1,4})?"),
+    "isIp2Long": _regex(r"-?[0-9]+"),
 }
 
 

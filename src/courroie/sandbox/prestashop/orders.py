@@ -13,6 +13,18 @@ Captured behaviour (04-writes, 04b-order-with-cart-rule):
 * `POST /api/order_histories` changes the state (`sendemail=1` → 500 "Unable to save resource"
   after the change is saved); PUT/PATCH of `current_state` adds a history row too;
 * `orders.shipping_number` is read from the order carrier's `tracking_number`.
+
+From PrestaShop 8.1's source where no capture shows it (PaymentModule::validateOrder,
+OrderHistory::changeIdOrderState, Cart::getOrderTotal, CartRule::getContextualValue):
+* the order_payments row of validation is written only when the *requested* state is logable (so a
+  bank wire order, state 10, has none and `total_paid_real` 0; the wrong-total order of the
+  captures, requested 11, has one);
+* moving to a `paid` state adds a payment for what the invoices still miss (payment method: the
+  order's `payment`), and `total_paid_real` grows by it;
+* a cart with `gift=1` pays gift wrapping (PS_GIFT_WRAPPING_PRICE, tax excluded, taxed with
+  PS_GIFT_WRAPPING_TAX_RULES_GROUP): `total_wrapping*` on the order and its invoice;
+* an amount cart rule with `reduction_tax=0` is worth its amount tax excluded (the tax included
+  value follows the cart's average rate); `reduction_product` limits a rule to one product's lines.
 """
 
 from __future__ import annotations
@@ -63,11 +75,17 @@ class CartTotals:
     shipping_incl: Decimal = Decimal(0)
     carrier_rate: Decimal = Decimal(0)
     weight: Decimal = Decimal(0)
+    wrapping_excl: Decimal = Decimal(0)
+    wrapping_incl: Decimal = Decimal(0)
     rules: list[tuple[Record, Decimal, Decimal]] = field(default_factory=list)  # rule, incl, excl
 
     @property
     def total_incl(self) -> Decimal:
-        return self.products_incl + self.shipping_incl
+        return self.products_incl + self.shipping_incl + self.wrapping_incl
+
+    @property
+    def total_excl(self) -> Decimal:
+        return self.products_excl + self.shipping_excl + self.wrapping_excl
 
     @property
     def discounts_incl(self) -> Decimal:
@@ -157,6 +175,10 @@ def cart_totals(b: Backend, cart: Record, ctx: Ctx) -> CartTotals:
     totals.products_excl = round_half_up(sum((line.total_excl for line in totals.lines), Decimal(0)), 2)
     totals.products_incl = round_half_up(sum((line.total_incl for line in totals.lines), Decimal(0)), 2)
     _shipping(b, totals)
+    if cart.get("gift") == "1":
+        rate = tax_rate(b, b.settings.gift_wrapping_tax_group, totals.country)
+        totals.wrapping_excl = round_half_up(b.settings.gift_wrapping_price, 2)
+        totals.wrapping_incl = round_half_up(totals.wrapping_excl * (1 + rate / 100), 2)
     return totals
 
 
@@ -169,41 +191,76 @@ def _shipping(b: Backend, totals: CartTotals) -> None:
     totals.shipping_incl = round_half_up(totals.shipping_excl * (1 + totals.carrier_rate / 100), 2)
 
 
+RESTRICTIONS = (
+    "country_restriction",
+    "carrier_restriction",
+    "group_restriction",
+    "product_restriction",
+    "shop_restriction",
+    "cart_rule_restriction",
+)
+
+
+def rule_refusal(b: Backend, rule: Record, cart: Record, totals: CartTotals, ctx: Ctx) -> str | None:
+    """Why this cart rule does not apply to the cart (None: it applies), as CartRule::checkValidity."""
+    if rule.get("active") != "1":
+        return "This voucher is disabled"
+    if int(rule.get("quantity") or 0) <= 0:
+        return "This voucher has already been used"
+    if str(rule.get("id_customer") or "0") not in ("0", str(cart.get("id_customer") or "0")):
+        return "You cannot use this voucher"
+    if not (rule.get("date_from", "") <= ctx.now <= rule.get("date_to", "9999")):
+        return "This voucher has expired" if ctx.now > rule.get("date_to", "9999") else "This voucher is not valid yet"
+    if any(rule.get(name) == "1" for name in RESTRICTIONS):
+        return "You cannot use this voucher with these products"  # restrictions are not modelled
+    minimum = totals.products_incl if rule.get("minimum_amount_tax") == "1" else totals.products_excl
+    if minimum < to_decimal(rule.get("minimum_amount")):
+        return "The minimum amount to benefit from this promo code is not reached"
+    if rule.get("reduction_product") not in (None, "", "0") and not any(
+        line.product["id"] == str(rule.get("reduction_product")) for line in totals.lines
+    ):
+        return "You cannot use this voucher with these products"
+    return None
+
+
 def apply_cart_rules(b: Backend, cart: Record, totals: CartTotals, ctx: Ctx) -> None:
-    """Code-less, active, in-date cart rules for this customer are added at validation (04b)."""
-    customer = str(cart.get("id_customer") or "0")
+    """Code-less, active, in-date cart rules for this customer are added at validation (04b), with
+    the rules the customer entered in the shop front (their ids in the cart's private `_cart_rules`)."""
+    entered = {str(rule_id) for rule_id in cart.get("_cart_rules") or []}
     for rule in sorted(b.store.table("cart_rules").values(), key=lambda r: (int(r.get("priority") or 1), int(r["id"]))):
-        if rule.get("active") != "1" or rule.get("code") or int(rule.get("quantity") or 0) <= 0:
+        if rule.get("code") and rule["id"] not in entered:
             continue
-        if str(rule.get("id_customer") or "0") not in ("0", customer):
+        if rule_refusal(b, rule, cart, totals, ctx) is not None:
             continue
-        if not (rule.get("date_from", "") <= ctx.now <= rule.get("date_to", "9999")):
-            continue
-        restricted = (
-            "country_restriction",
-            "carrier_restriction",
-            "group_restriction",
-            "product_restriction",
-            "shop_restriction",
-            "cart_rule_restriction",
-        )
-        if any(rule.get(name) == "1" for name in restricted):
-            continue
-        minimum = totals.products_incl if rule.get("minimum_amount_tax") == "1" else totals.products_excl
-        if minimum < to_decimal(rule.get("minimum_amount")):
-            continue
-        percent = to_decimal(rule.get("reduction_percent"))
-        incl = round_half_up(totals.products_incl * percent / 100, 2)
-        excl = round_half_up(totals.products_excl * percent / 100, 2)
-        amount = to_decimal(rule.get("reduction_amount"))
-        if amount > 0:
-            incl_amount = min(amount, totals.products_incl)
-            ratio = totals.products_excl / totals.products_incl if totals.products_incl else Decimal(1)
-            incl += incl_amount
-            excl += round_half_up(incl_amount * ratio, 2) if rule.get("reduction_tax") == "1" else incl_amount
-        if rule.get("free_shipping") == "1":
-            incl, excl = incl + totals.shipping_incl, excl + totals.shipping_excl
+        incl, excl = _rule_value(rule, totals)
         totals.rules.append((rule, incl, excl))
+
+
+def _rule_value(rule: Record, totals: CartTotals) -> tuple[Decimal, Decimal]:
+    """(tax included, tax excluded) value of a rule on the cart."""
+    product = str(rule.get("reduction_product") or "0")
+    lines = [line for line in totals.lines if product in ("0", "-1", "-2") or line.product["id"] == product]
+    if product in ("0", "-1", "-2"):
+        base_incl, base_excl = totals.products_incl, totals.products_excl
+    else:
+        base_incl = round_half_up(sum((line.total_incl for line in lines), Decimal(0)), 2)
+        base_excl = round_half_up(sum((line.total_excl for line in lines), Decimal(0)), 2)
+    percent = to_decimal(rule.get("reduction_percent"))
+    incl = round_half_up(base_incl * percent / 100, 2)
+    excl = round_half_up(base_excl * percent / 100, 2)
+    amount = to_decimal(rule.get("reduction_amount"))
+    if amount > 0:
+        if rule.get("reduction_tax") == "1":  # the amount is tax included
+            amount_incl = min(amount, base_incl)
+            ratio = base_excl / base_incl if base_incl else Decimal(1)
+            incl, excl = incl + amount_incl, excl + round_half_up(amount_incl * ratio, 2)
+        else:  # tax excluded: the tax included value follows the average rate
+            amount_excl = min(amount, base_excl)
+            ratio = base_incl / base_excl if base_excl else Decimal(1)
+            incl, excl = incl + round_half_up(amount_excl * ratio, 2), excl + amount_excl
+    if rule.get("free_shipping") == "1":
+        incl, excl = incl + totals.shipping_incl, excl + totals.shipping_excl
+    return incl, excl
 
 
 # -- order validation --------------------------------------------------------------------------------
@@ -229,18 +286,29 @@ def validate_cart(
     payment: str,
     state: int = STATE_WS_PAYMENT,
     extra: dict[str, str] | None = None,
+    front: bool = False,
+    transaction_id: str = "",
 ) -> Record:
-    """Turn a cart into an order (PaymentModule::validateOrder as observed through the webservice)."""
+    """Turn a cart into an order (PaymentModule::validateOrder as observed through the webservice).
+
+    `front`: the shop front's checkout, whose cart carries its rules before the amount check (the
+    webservice's carts cannot, so there the amount is checked before code-less rules are added)."""
     cart = b.get("carts", cart_id)
     if cart is None or order_of_cart(b, cart_id) is not None:
         raise HtmlAnswer(500, CART_USED)
     totals = cart_totals(b, cart, ctx)
-    if round_half_up(amount_paid, 2) != round_half_up(totals.total_incl, 2):
+    requested = b.get("order_states", state)
+    if front:
+        apply_cart_rules(b, cart, totals, ctx)
+    expected = totals.total_incl - (totals.discounts_incl if front else 0)
+    if round_half_up(amount_paid, 2) != round_half_up(expected, 2):
         state = STATE_ERROR
-    apply_cart_rules(b, cart, totals, ctx)
+    if not front:
+        apply_cart_rules(b, cart, totals, ctx)
     customer = b.get("customers", cart.get("id_customer")) or {}
     paid_incl = totals.total_incl - totals.discounts_incl
-    paid_excl = totals.products_excl + totals.shipping_excl - totals.discounts_excl
+    paid_excl = totals.total_excl - totals.discounts_excl
+    payment_registered = _flag(requested, "logable")
     order = b.insert(
         "orders",
         {
@@ -269,13 +337,16 @@ def validate_cart(
             "total_paid": money(paid_incl),
             "total_paid_tax_incl": money(paid_incl),
             "total_paid_tax_excl": money(paid_excl),
-            "total_paid_real": money(amount_paid),
+            "total_paid_real": money(amount_paid if payment_registered else 0),
             "total_products": money(totals.products_excl),
             "total_products_wt": money(totals.products_incl),
             "total_shipping": money(totals.shipping_incl),
             "total_shipping_tax_incl": money(totals.shipping_incl),
             "total_shipping_tax_excl": money(totals.shipping_excl),
             "carrier_tax_rate": money(totals.carrier_rate, 3),
+            "total_wrapping": money(totals.wrapping_incl),
+            "total_wrapping_tax_incl": money(totals.wrapping_incl),
+            "total_wrapping_tax_excl": money(totals.wrapping_excl),
             "round_mode": "2",
             "round_type": str(b.settings.round_type),
             "conversion_rate": "1.000000",
@@ -305,19 +376,25 @@ def validate_cart(
             b.update(
                 "cart_rules", rule, {"quantity": str(max(0, int(rule.get("quantity") or 0) - 1))}, ctx, touch=False
             )
-    b.insert(
+    if payment_registered:  # "Register Payment only if the order status validate the order"
+        _add_payment(b, order, amount_paid, ctx, transaction_id=transaction_id)
+    return change_state(b, order, state, ctx)
+
+
+def _add_payment(b: Backend, order: Record, amount: Decimal, ctx: Ctx, *, transaction_id: str = "") -> Record:
+    return b.insert(
         "order_payments",
         {
             "order_reference": order["reference"],
             "id_currency": order["id_currency"],
-            "amount": money(amount_paid),
-            "payment_method": payment,
+            "amount": money(amount),
+            "payment_method": order.get("payment", ""),
             "conversion_rate": "1.000000",
+            "transaction_id": transaction_id,
             "id_employee": "",
         },
         ctx,
     )
-    return change_state(b, order, state, ctx)
 
 
 def _shop_group(b: Backend, shop: int) -> int:
@@ -430,7 +507,23 @@ def change_state(b: Backend, order: Record, state_id: int, ctx: Ctx, *, history:
         order = _create_invoice(b, order, ctx)
     if _flag(new, "delivery") and order.get("delivery_number") in (None, "", "0"):
         order = _deliver(b, order, ctx)
+    if _flag(new, "paid"):
+        order = _pay_the_rest(b, order, ctx)
     return order
+
+
+def _pay_the_rest(b: Backend, order: Record, ctx: Ctx) -> Record:
+    """A paid state records a payment for what the invoices still miss (OrderInvoice::getRestPaid)."""
+    invoiced = sum((to_decimal(i.get("total_paid_tax_incl")) for i in b.find("order_invoices", id_order=order["id"])),
+                   Decimal(0))
+    paid = sum((to_decimal(p.get("amount")) for p in b.find("order_payments", order_reference=order["reference"])),
+               Decimal(0))
+    rest = round_half_up(invoiced - paid, 2)
+    if rest <= 0:
+        return order
+    _add_payment(b, order, rest, ctx)
+    total = to_decimal(order.get("total_paid_real")) + rest
+    return b.update("orders", order, {"total_paid_real": money(total)}, ctx, touch=False)
 
 
 def _move_stock(b: Backend, order: Record, sign: int) -> None:
@@ -462,6 +555,8 @@ def _create_invoice(b: Backend, order: Record, ctx: Ctx) -> Record:
             "total_products_wt": order["total_products_wt"],
             "total_shipping_tax_excl": order["total_shipping_tax_excl"],
             "total_shipping_tax_incl": order["total_shipping_tax_incl"],
+            "total_wrapping_tax_excl": order.get("total_wrapping_tax_excl") or "0.000000",
+            "total_wrapping_tax_incl": order.get("total_wrapping_tax_incl") or "0.000000",
             "shipping_tax_computation_method": "0",
             "shop_address": b.settings.shop_name,
         },

@@ -149,13 +149,13 @@ def xml_entity(ctx: RenderCtx, entity: Entity, fields: list[str] | None = None) 
 
 
 def xml_list(ctx: RenderCtx, res: ResourceDef, entities: list[Entity], fields: list[str] | None, full: bool) -> str:
-    out = [f"<{res.name}>\n"]
+    out = [f"<{res.list_name}>\n"]
     for entity in entities:
         if not full and fields is None:
             out.append(f'<{res.node} id="{entity.id}" xlink:href="{ctx.base}{res.name}/{entity.id}"/>\n')
         else:
             out.append(xml_entity(ctx, entity, fields))
-    out.append(f"</{res.name}>\n")
+    out.append(f"</{res.list_name}>\n")
     return "".join(out)
 
 

@@ -69,6 +69,11 @@ class ResourceDef:
     echo_keep: frozenset[str] = frozenset()
     computed: frozenset[str] = frozenset()
     echo_numbers: frozenset[str] = frozenset()  # JSON POST answers keep these as numbers
+    list_node: str = ""  # lists' element / JSON key (`objectsNodeName`); the resource name when empty
+
+    @property
+    def list_name(self) -> str:
+        return self.list_node or self.name
 
     @cached_property
     def by_name(self) -> dict[str, FieldDef]:
@@ -186,8 +191,8 @@ def _hand_fields(*specs: tuple[str, str, str]) -> tuple[FieldDef, ...]:
                 fmt=fmt,
                 max_size=int(max_size) if max_size else None,
                 required=_attr(attrs, "required") == "true",
-                storage="str" if storage == "i18n" else storage,
-                json="int" if storage == "int" else "str",
+                storage={"i18n": "str", "bool": "int"}.get(storage, storage),
+                json="int" if storage == "int" else "str",  # TYPE_BOOL columns come out as strings
             )
         )
     return tuple(fields)
@@ -271,7 +276,107 @@ HAND_FIELDS["specific_price_rules"] = (
     ),
 )
 
+# Order follow-up resources the connector reads and writes (customer service threads and their
+# messages, credit slips, regions) have no capture: fields, formats, sizes and links from the 8.1
+# ObjectModel definitions of CustomerThread, CustomerMessage, OrderSlip and State, in their order.
+HAND_FIELDS["customer_threads"] = (
+    "customer_thread",
+    _hand_fields(
+        ("id_lang", ' required="true" format="isUnsignedId"', "int"),
+        ("id_contact", ' required="true" format="isUnsignedId"', "int"),
+        ("id_shop", ' format="isUnsignedId"', "int"),
+        ("id_customer", ' format="isUnsignedId"', "int"),
+        ("id_order", ' format="isUnsignedId"', "int"),
+        ("id_product", ' format="isUnsignedId"', "int"),
+        ("email", ' maxSize="255" format="isEmail"', "str"),
+        ("token", ' required="true" format="isGenericName"', "str"),
+        ("status", "", "str"),
+        ("date_add", ' format="isDate"', "datetime"),
+        ("date_upd", ' format="isDate"', "datetime"),
+    ),
+)
+HAND_FIELDS["customer_messages"] = (
+    "customer_message",
+    _hand_fields(
+        ("id_employee", ' format="isUnsignedId"', "int"),
+        ("id_customer_thread", "", "int"),
+        ("ip_address", ' maxSize="15" format="isIp2Long"', "str"),
+        ("message", ' required="true" maxSize="16777216" format="isCleanHtml"', "str"),
+        ("file_name", "", "str"),
+        ("user_agent", "", "str"),
+        ("private", "", "int"),
+        ("date_add", ' format="isDate"', "datetime"),
+        ("date_upd", ' format="isDate"', "datetime"),
+        ("read", ' format="isBool"', "bool"),
+    ),
+)
+HAND_FIELDS["order_slip"] = (
+    "order_slip",
+    _hand_fields(
+        ("id_customer", ' required="true" format="isUnsignedId"', "int"),
+        ("id_order", ' required="true" format="isUnsignedId"', "int"),
+        ("conversion_rate", ' required="true" format="isFloat"', "dec6"),
+        ("total_products_tax_excl", ' required="true" format="isFloat"', "dec6"),
+        ("total_products_tax_incl", ' required="true" format="isFloat"', "dec6"),
+        ("total_shipping_tax_excl", ' required="true" format="isFloat"', "dec6"),
+        ("total_shipping_tax_incl", ' required="true" format="isFloat"', "dec6"),
+        ("amount", ' format="isFloat"', "dec6"),
+        ("shipping_cost", "", "int"),
+        ("shipping_cost_amount", ' format="isFloat"', "dec6"),
+        ("partial", "", "int"),
+        ("date_add", ' format="isDate"', "datetime"),
+        ("date_upd", ' format="isDate"', "datetime"),
+        ("order_slip_type", ' format="isUnsignedInt"', "int"),
+    ),
+)
+HAND_FIELDS["states"] = (
+    "state",
+    _hand_fields(
+        ("id_zone", ' required="true" format="isUnsignedId"', "int"),
+        ("id_country", ' required="true" format="isUnsignedId"', "int"),
+        ("iso_code", ' required="true" maxSize="7" format="isStateIsoCode"', "str"),
+        ("name", ' required="true" maxSize="80" format="isGenericName"', "str"),
+        ("active", ' format="isBool"', "bool"),
+    ),
+)
+
+# Their webservice associations (`$webserviceParameters['associations']`).
+HAND_ASSOCIATIONS: dict[str, tuple[AssocDef, ...]] = {
+    "customer_threads": (
+        AssocDef("customer_messages", "customer_message", "customer_messages", (AssocFieldDef("id"),)),
+    ),
+    "order_slip": (
+        AssocDef(
+            "order_slip_details",
+            "order_slip_detail",
+            None,
+            (
+                AssocFieldDef("id"),
+                AssocFieldDef("id_order_detail", ' required="true"'),
+                AssocFieldDef("product_quantity", ' required="true"'),
+                AssocFieldDef("amount_tax_excl", ' required="true"', json="str"),
+                AssocFieldDef("amount_tax_incl", ' required="true"', json="str"),
+            ),
+        ),
+    ),
+}
+
+# `objectsNodeName` where it is not the resource name: OrderSlip declares `order_slips`, so its
+# lists (XML root element, JSON key) are `order_slips` while the URL says `order_slip`.
+LIST_NODES = {"order_slip": "order_slips"}
+
 HAND_LINKS = {
+    ("customer_threads", "id_lang"): "languages",
+    ("customer_threads", "id_shop"): "shops",
+    ("customer_threads", "id_customer"): "customers",
+    ("customer_threads", "id_order"): "orders",
+    ("customer_threads", "id_product"): "products",
+    ("customer_messages", "id_employee"): "employees",
+    ("customer_messages", "id_customer_thread"): "customer_threads",
+    ("order_slip", "id_customer"): "customers",
+    ("order_slip", "id_order"): "orders",
+    ("states", "id_zone"): "zones",
+    ("states", "id_country"): "countries",
     ("shop_urls", "id_shop"): "shops",
     ("specific_price_rules", "id_shop"): "shops",
     ("specific_price_rules", "id_country"): "countries",
@@ -303,6 +408,8 @@ BEHAVIOUR: dict[str, dict] = {
     "configurations": {"class_name": "Configuration"},
     "countries": {"class_name": "Country"},
     "currencies": {"class_name": "Currency", "computed": {"name"}},
+    "customer_messages": {"class_name": "CustomerMessage"},
+    "customer_threads": {"class_name": "CustomerThread"},
     "customers": {
         "class_name": "Customer",
         "defaults": {"id_shop": "1", "id_shop_group": "1", "id_default_group": "3", "id_lang": "1"},
@@ -318,6 +425,7 @@ BEHAVIOUR: dict[str, dict] = {
     "order_histories": {"class_name": "OrderHistory", "defaults": {"id_employee": "0"}},
     "order_invoices": {"class_name": "OrderInvoice"},
     "order_payments": {"class_name": "OrderPayment", "defaults": {"id_employee": ""}},
+    "order_slip": {"class_name": "OrderSlip"},
     "order_states": {"class_name": "OrderState"},
     "orders": {"class_name": "Order", "computed": {"shipping_number"}, "echo_stamps": False},
     "product_feature_values": {"class_name": "FeatureValue"},
@@ -357,6 +465,7 @@ BEHAVIOUR: dict[str, dict] = {
     "shops": {"class_name": "Shop"},
     "specific_prices": {"class_name": "SpecificPrice"},
     "specific_price_rules": {"class_name": "SpecificPriceRule"},
+    "states": {"class_name": "State"},
     "stock_availables": {
         "class_name": "StockAvailable",
         "methods": frozenset({"GET", "HEAD", "PUT", "PATCH"}),
@@ -380,7 +489,7 @@ def _build(name: str) -> ResourceDef:
     else:
         node, fields = HAND_FIELDS[name]
         fields = tuple(FieldDef(**{**f.__dict__, "link": HAND_LINKS.get((name, f.name))}) for f in fields)
-        assocs = ()
+        assocs = HAND_ASSOCIATIONS.get(name, ())
     return ResourceDef(
         name=name,
         node=node,
@@ -394,6 +503,7 @@ def _build(name: str) -> ResourceDef:
         | frozenset(behaviour.get("echo_keep", ())),
         computed=frozenset(behaviour.get("computed", ())),
         echo_numbers=frozenset(behaviour.get("echo_numbers", ())),
+        list_node=LIST_NODES.get(name, ""),
     )
 
 

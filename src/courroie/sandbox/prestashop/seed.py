@@ -35,6 +35,23 @@ COUNTRIES = [
 ]
 EU_COUNTRIES = (1, 2, 3, 6, 8, 10, 12, 13)
 
+# The United States' states as PrestaShop installs them (ids 1-56: the armed forces first, then
+# alphabetical; the captures show New York = 35, District of Columbia = 56): iso code, name.
+US_STATES = [
+    ("AA", "AA"), ("AE", "AE"), ("AP", "AP"), ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"),
+    ("AR", "Arkansas"), ("CA", "California"), ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"),
+    ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"), ("ID", "Idaho"), ("IL", "Illinois"), ("IN", "Indiana"),
+    ("IA", "Iowa"), ("KS", "Kansas"), ("KY", "Kentucky"), ("LA", "Louisiana"), ("ME", "Maine"), ("MD", "Maryland"),
+    ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"), ("MS", "Mississippi"), ("MO", "Missouri"),
+    ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"), ("NH", "New Hampshire"), ("NJ", "New Jersey"),
+    ("NM", "New Mexico"), ("NY", "New York"), ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"),
+    ("OK", "Oklahoma"), ("OR", "Oregon"), ("PA", "Pennsylvania"), ("RI", "Rhode Island"), ("SC", "South Carolina"),
+    ("SD", "South Dakota"), ("TN", "Tennessee"), ("TX", "Texas"), ("UT", "Utah"), ("VT", "Vermont"),
+    ("VA", "Virginia"), ("WA", "Washington"), ("WV", "West Virginia"), ("WI", "Wisconsin"), ("WY", "Wyoming"),
+    ("PR", "Puerto Rico"), ("VI", "US Virgin Islands"), ("DC", "District of Columbia"),
+]
+US, NORTH_AMERICA = 21, 2
+
 # id, name, rate
 TAXES = [
     (1, "TVA FR 20%", "20.000"),
@@ -111,6 +128,7 @@ def seed(b: Backend, key: str) -> None:
         _taxes(b, now)
         _orders_setup(b, now)
         _catalog(b, now)
+        seed_states(b)
         b.store.set_meta("ws_keys", {key: {"shops": [1], "active": True}})
         b.store.set_meta("invoice_number", 0)
         b.store.set_meta("delivery_number", 0)
@@ -340,3 +358,14 @@ def _catalog(b: Backend, now: str) -> None:
     for rid, name, width, height, kind in IMAGE_TYPES:
         flags = {k: 1 if k == kind else 0 for k in ("categories", "products", "manufacturers", "suppliers", "stores")}
         _put(b, "image_types", rid, {"name": name, "width": width, "height": height, **flags}, now)
+
+
+def seed_states(b: Backend) -> None:
+    """The United States' states; also run on a store seeded before states existed."""
+    if b.store.table("states"):
+        return
+    now = b.now()
+    with b.store.transaction():
+        for rid, (iso, name) in enumerate(US_STATES, start=1):
+            _put(b, "states", rid, {"id_zone": NORTH_AMERICA, "id_country": US, "iso_code": iso, "name": name,
+                                    "active": 1}, now)

@@ -280,7 +280,7 @@ class Webservice:
                 items = [
                     json_entity(rctx, e, fields, single=False) if (full or fields) else {"id": e.id} for e in entities
                 ]
-                body = php_json({res.name: items})
+                body = php_json({res.list_name: items})
         else:
             body = xml_document(xml_list(rctx, res, entities, fields, full))
         kind = "list_full" if full else ("list_fields" if fields else "list")
@@ -316,7 +316,7 @@ class Webservice:
             entity.extra = self._virtual_prices(entity, ctx)
         if query.display is not None:
             if json_out:
-                body = php_json({res.name: [json_entity(rctx, entity, fields, single=False)]})
+                body = php_json({res.list_name: [json_entity(rctx, entity, fields, single=False)]})
             else:
                 body = xml_document(xml_entity(rctx, entity, fields))
         elif json_out:
@@ -362,7 +362,7 @@ class Webservice:
         rctx = self.render_ctx(ctx)
         if json_out:
             docs = [json_entity(rctx, e, single=True) for e in entities]
-            body = php_json({res.node: docs[0]} if len(docs) == 1 else {res.name: docs})
+            body = php_json({res.node: docs[0]} if len(docs) == 1 else {res.list_name: docs})
         else:
             body = xml_document("".join(xml_entity(rctx, e) for e in entities))
         status = 201 if req.method == "POST" else 200
