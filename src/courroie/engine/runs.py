@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 import traceback
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -54,6 +56,9 @@ class FlowRun:
     planned: list[dict] = field(default_factory=list)      # what a dry run would do, record by record
     status: str = "running"
     message: str = ""
+    _open: set[str] | None = field(default=None, repr=False)      # records with an open blocked entry, once read
+    started: float = field(default_factory=time.monotonic, repr=False)
+    duration: float | None = None
 
     def count(self, what: str, n: int = 1) -> None:
         self.counts[what] += n
@@ -77,14 +82,24 @@ class FlowRun:
         self.blocked_reasons[record] = reason
         if self.dry_run:
             return
+        if self._open is not None:
+            self._open.add(record)
         self.hub.blocked.add(connection=self.connection, flow=self.flow, record=record, reason=reason,
                              details=details, payload=payload)
         self.hub.journal.write(connection=self.connection, flow=self.flow, action="blocked", record=record,
                                message=reason, details=details, run_id=self.run_id)
 
     def unblock(self, record: str) -> None:
-        """The record went through: close its blocked entry if it had one."""
-        if not self.dry_run and self.hub.blocked.resolve(connection=self.connection, flow=self.flow, record=record):
+        """The record went through, or the shop already holds it as the ERP has it now (it was put back
+        as it was): close its blocked entry if it had one. The open entries are read once per run."""
+        if self.dry_run:
+            return
+        if self._open is None:
+            self._open = self.hub.blocked.open_records(self.connection, self.flow)
+        if record not in self._open:
+            return
+        self._open.discard(record)
+        if self.hub.blocked.resolve(connection=self.connection, flow=self.flow, record=record):
             self.record("unblocked", record, "went through after being blocked")
 
     async def call(self, operation: Callable[[], Awaitable[T]], *, peer: str | None = None) -> T:
@@ -140,6 +155,11 @@ async def flow_run(hub: Any, flow: str, connection: str, *, dry_run: bool = Fals
             hub.health.mark(connection, ok=False, message=str(error))
             run.record("connection_failed", None, str(error))
         log.warning("%s %s: %s", flow, connection, error)
+    except asyncio.CancelledError:
+        # The service stopping after its grace period: a cancellation lands on an await, a point a
+        # killed process could stop at too, so what was written stays consistent.
+        run.status, run.message = "cancelled", "stopped before the end; the next run catches up"
+        raise
     except PeerFailure as failure:
         run.status, run.message = "failed", str(failure)
         if not dry_run:
@@ -156,3 +176,6 @@ async def flow_run(hub: Any, flow: str, connection: str, *, dry_run: bool = Fals
             hub.health.mark(connection, ok=True)
     finally:
         hub.runs.finish(run.run_id, run.status, dict(run.counts), run.message)
+        run.duration = time.monotonic() - run.started
+        for observe in hub.observers:
+            observe(run)

@@ -77,9 +77,13 @@ async def push_categories(run: FlowRun, shop: str, categories: list[Category],
     ids = {key: b.external_id for key, b in known.items() if b.external_id}
     ids |= {key: target for key, target in merged.items() if target}
     levels, cyclic = by_depth(c for c in categories if c.key not in merged)
+    by_key = {c.key: c for c in categories}
     for category in cyclic:
-        run.block(f"category:{category.key}", f"category {category.key} is part of a cycle in the ERP tree",
-                  details={"parent": category.parent_key})
+        parent = by_key.get(category.parent_key or "")
+        run.block(f"category:{category.key}",
+                  f"category {_label(category)} is part of a cycle in the ERP tree: its parent "
+                  f"{_label(parent) if parent else category.parent_key} is also below it",
+                  details={"parent": category.parent_key}, payload=category.model_dump_json())
     for level in levels:
         async def push(category: Category) -> None:
             parent_id = ids.get(category.parent_key) if category.parent_key else None
@@ -98,6 +102,11 @@ async def push_categories(run: FlowRun, shop: str, categories: list[Category],
                 ids[category.key] = str(category_id)
         await bounded(run, level, push)
     return {key: value for key, value in ids.items() if merged.get(key, True) is not None}
+
+
+def _label(category: Category) -> str:
+    name = next((text for text in category.name.values() if text), "")
+    return f"{name!r} ({category.key})" if name else category.key
 
 
 def by_depth(categories: Iterable[Category]) -> tuple[list[list[Category]], list[Category]]:
@@ -149,7 +158,9 @@ class Published:
 async def push_products(run: FlowRun, shop: str, products: list[Product], category_ids: dict[str, str]) -> None:
     duplicates = duplicate_skus(products)
     for duplicate in sorted(duplicates):
-        run.block(duplicate, f"two ERP articles share the reference {duplicate}: fix it in the ERP")
+        sharing = [p for p in products if duplicate in {p.sku, *p.skus()}]
+        run.block(duplicate, f"{len(sharing)} ERP articles share the reference {duplicate}: fix it in the ERP",
+                  payload="[" + ", ".join(p.model_dump_json() for p in sharing) + "]")
     unique = [p for p in products if not duplicates.intersection({p.sku, *p.skus()})]
     published = Published.read(run.hub, shop)
     await bounded(run, [p for p in unique if not p.kit],
@@ -235,10 +246,12 @@ async def push_files(run: FlowRun, shop: str, sku: str, ids: ShopProductIds, fil
             if kind == "image":
                 return await connector.upload_image(ids.product_id, file, content, cover=cover)
             return await connector.upload_document(ids.product_id, file, content)
-        file_id = await run.attempt(f"{sku} {kind} {file.filename}", upload)
+        record = f"{sku} {kind} {file.filename}"
+        file_id = await run.attempt(record, upload, payload=file.model_dump_json())
         if file_id:
             bindings.save(key, str(file_id), file.content_hash, {"filename": file.filename})
             run.record(f"{kind}_added", sku, file.filename, details={"id": str(file_id)})
+            run.unblock(record)
     for key, binding in ours.items():
         if key in wanted:
             continue

@@ -64,11 +64,12 @@ async def push_prices(hub, shop: str, source: PriceSource, *, dry_run: bool = Fa
         placed = {sku: b.external_id for sku, b in hub.bindings(shop, "variant").all().items() if b.external_id}
         settings = hub.config.shop(shop).hub.prices
         now = datetime.now(UTC)
-        base = base_prices(source.products, source.rules, settings.base)
+        listed = list_prices(source.rules, settings.base)
+        priced = [shop_priced(product, listed) for product in source.products]
         rules = shop_rules(source.rules, settings.lists, settings.base, placed, now)
-        run.expect(len(base) + len(rules))
-        await push_base_prices(run, shop, source.products, base, published)
-        await push_rules(run, shop, rules, placed)
+        run.expect(len(priced) + len(rules))
+        await push_base_prices(run, shop, priced, published)
+        await push_rules(run, shop, rules, placed, held=negative_skus(priced))
         if settings.promotions:
             await push_promotions(run, shop, [p for p in source.promotions if p.ends is None or p.ends > now])
 
@@ -78,12 +79,34 @@ async def push_prices(hub, shop: str, source: PriceSource, *, dry_run: bool = Fa
 def base_prices(products: list[Product], rules: list[PriceRule], base_list: str | None) -> dict[str, str]:
     """SKU of each product → its base price tax excluded in this shop: the list price, or the price
     the shop's base price list gives for one unit at any time."""
-    prices = {p.sku: str(p.price.amount) for p in products}
-    for rule in rules:
-        if (rule.price_list == base_list and base_list and rule.from_quantity == 1 and rule.starts is None
-                and rule.ends is None and rule.price is not None and rule.sku in prices):
-            prices[rule.sku] = str(rule.price)
-    return prices
+    listed = list_prices(rules, base_list)
+    return {p.sku: str(shop_priced(p, listed).price.amount) for p in products}
+
+
+def list_prices(rules: list[PriceRule], base_list: str | None) -> dict[str, Decimal]:
+    """SKU → the price the shop's base price list gives one unit at any time."""
+    return {rule.sku: rule.price for rule in rules
+            if base_list and rule.price_list == base_list and rule.from_quantity == 1 and rule.starts is None
+            and rule.ends is None and rule.price is not None}
+
+
+def shop_priced(product: Product, listed: dict[str, Decimal]) -> Product:
+    """The product at the prices of the shop's base list. An ERP list prices articles, so a product with
+    variants takes the lowest of its variants' prices and each variant priced otherwise keeps its own
+    (a combination's price impact in the shop)."""
+    if not product.has_combinations:
+        if product.sku not in listed:
+            return product
+        return product.model_copy(update={"price": product.price.model_copy(update={"amount": listed[product.sku]})})
+    if not any(v.sku in listed for v in product.variants):
+        return product
+    own = {v.sku: listed.get(v.sku, (v.price or product.price).amount) for v in product.variants}
+    base = min(own.values())
+    variants = tuple(v.model_copy(update={"price": None if own[v.sku] == base
+                                          else product.price.model_copy(update={"amount": own[v.sku]})})
+                     for v in product.variants)
+    return product.model_copy(update={"price": product.price.model_copy(update={"amount": base}),
+                                      "variants": variants})
 
 
 def shop_rules(rules: list[PriceRule], group_lists: list[str], base_list: str | None, placed: dict[str, str],
@@ -104,9 +127,9 @@ def shop_rules(rules: list[PriceRule], group_lists: list[str], base_list: str | 
 
 # --- write ------------------------------------------------------------------------------------------
 
-async def push_base_prices(run: FlowRun, shop: str, products: list[Product], base: dict[str, str],
-                           published: dict[str, Binding]) -> None:
-    """Only the price field, only for products in the shop; other fields belong to the catalog flow."""
+async def push_base_prices(run: FlowRun, shop: str, products: list[Product], published: dict[str, Binding]) -> None:
+    """Only the price field, only for products in the shop; other fields belong to the catalog flow.
+    ``products`` are at this shop's prices (``shop_priced``)."""
     connector = run.hub.shops[shop]
     bindings = run.hub.bindings(shop, "base_price")
     sent = bindings.all()
@@ -115,19 +138,18 @@ async def push_base_prices(run: FlowRun, shop: str, products: list[Product], bas
         binding = published.get(product.sku)
         if binding is None or binding.external_id is None:
             return
-        state = {"price": base[product.sku],
+        state = {"price": str(product.price.amount),
                  "variants": {v.sku: str(v.price.amount) if v.price else None for v in product.variants}}
         previous = sent.get(product.sku)
         if previous is None and created_with(binding) == state:    # the catalog flow created it at this price
             if not run.dry_run:
                 bindings.save(product.sku, binding.external_id, fingerprint(state), {"sent": state})
             run.count("unchanged")
+            run.unblock(product.sku)
             return
-        priced = product.model_copy(update={"price": product.price.model_copy(
-            update={"amount": Decimal(base[product.sku])})})
 
         async def write(_binding: Binding | None = None) -> str:
-            await connector.update_product(product_ids(binding), priced, [], fields=frozenset({"price"}))
+            await connector.update_product(product_ids(binding), product, [], fields=frozenset({"price"}))
             return binding.external_id
 
         # A product the catalog flow created carries the price it was created with: this is an update.
@@ -137,7 +159,7 @@ async def push_base_prices(run: FlowRun, shop: str, products: list[Product], bas
         await write_record(run, bindings, previous, product.sku, product.sku, state, create=write, update=write,
                            plan={"changes": {"price": (old, state["price"])}})
 
-    await bounded(run, [p for p in products if p.sku in base], push)
+    await bounded(run, products, push)
 
 
 def created_with(product: Binding) -> dict:
@@ -147,7 +169,17 @@ def created_with(product: Binding) -> dict:
             "variants": {v["sku"]: (v.get("price") or {}).get("amount") for v in sent.get("variants") or []}}
 
 
-async def push_rules(run: FlowRun, shop: str, wanted: dict[str, PriceRule], placed: dict[str, str]) -> None:
+def negative_skus(products: list[Product]) -> set[str]:
+    """Articles the ERP now prices below zero: their base price is blocked, and the ERP gives no price
+    rules for them (``ErpConnector.read_price_rules`` leaves negative prices out)."""
+    return {sku for p in products if p.price.amount < 0 or any(v.price and v.price.amount < 0 for v in p.variants)
+            for sku in (p.sku, *p.skus())}
+
+
+async def push_rules(run: FlowRun, shop: str, wanted: dict[str, PriceRule], placed: dict[str, str], *,
+                     held: set[str] = frozenset()) -> None:
+    """The rules the shop lacks; the hub's rules the ERP no longer has are removed, except those of
+    ``held`` articles, which keep their last good rules while their price is blocked."""
     connector = run.hub.shops[shop]
     bindings = run.hub.bindings(shop, "price_rule")
     known = bindings.all()
@@ -165,7 +197,8 @@ async def push_rules(run: FlowRun, shop: str, wanted: dict[str, PriceRule], plac
                            update=replace, plan={"rule": rule.model_dump(mode="json")})
 
     await bounded(run, wanted.items(), push)
-    await remove_stale(run, bindings, known, set(wanted), connector.delete_price_rule, "price rule")
+    kept = {key for key, b in known.items() if ((b.sent or {}).get("sent") or {}).get("sku") in held}
+    await remove_stale(run, bindings, known, set(wanted) | kept, connector.delete_price_rule, "price rule")
 
 
 async def push_promotions(run: FlowRun, shop: str, promotions: list[Promotion]) -> None:

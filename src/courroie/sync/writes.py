@@ -27,6 +27,7 @@ async def write_record(run: FlowRun, bindings: Bindings, binding: Binding | None
     digest = fingerprint(sent)
     if binding and binding.external_id and binding.fingerprint == digest:
         run.count("unchanged")
+        run.unblock(record)                     # blocked while the ERP had it wrong, now put back as the shop has it
         return None
     action = "updated" if binding and binding.external_id else "created"
     if run.dry_run:

@@ -89,11 +89,18 @@ def problem(value: str, rule: Rule) -> str | None:
 
 
 def check(value: str, rule: Rule, what: str) -> str:
-    """``value`` when PrestaShop would take it; a ``ValueError`` naming ``what`` and the fault otherwise."""
+    """``value`` when PrestaShop would take it; a ``ValueError`` naming ``what``, the fault and the value
+    (unless ``what`` shows it already) otherwise."""
     fault = problem(value, rule)
     if fault:
-        raise ValueError(f"{what} {fault}")
+        shown = "" if value in what else f": {shown_value(value)}"
+        raise ValueError(f"{what} {fault}{shown}")
     return value
+
+
+def shown_value(value: str, limit: int = 80) -> str:
+    """A value as an error message quotes it: whole when short, its beginning otherwise."""
+    return repr(value if len(value) <= limit else value[:limit - 1] + "…")
 
 
 def plain_length(html: str) -> int:

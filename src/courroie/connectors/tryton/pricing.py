@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import logging
 import math
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -31,6 +32,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from courroie.model import PriceRule, Reduction
+
+log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 Domain = list[Any]
@@ -235,14 +238,15 @@ def product_rules(sku: str, base: Decimal, grid: Sequence[Sequence[Decimal | Non
                   quantities: Sequence[int], info: PriceListInfo) -> list[PriceRule]:
     """The rules of one article: undated from the background, dated runs of equal entries."""
     undated = background_entries(base, grid[-1], quantities)
-    rules = [_rule(sku, entry, None, None, info) for entry in undated]
+    rules = [_rule(sku, entry, None, None, info) for entry in undated if _showable(sku, entry, info)]
     runs: dict[Entry, list[int]] = {}
     for index in range(len(days) - 1):
         for entry in dated_entries(base, grid[index], quantities, undated):
             runs.setdefault(entry, []).append(index)
     for entry, indexes in runs.items():
         for first, last in _consecutive(indexes):
-            rules.append(_rule(sku, entry, days[first].start, days[last].end, info))
+            if _showable(sku, entry, info):
+                rules.append(_rule(sku, entry, days[first].start, days[last].end, info))
     return sorted(rules, key=lambda r: (r.from_quantity, r.starts or _EPOCH, r.ends or _EPOCH))
 
 
@@ -257,6 +261,16 @@ def _consecutive(indexes: Sequence[int]) -> list[tuple[int, int]]:
         else:
             runs.append((index, index))
     return runs
+
+
+def _showable(sku: str, entry: Entry, info: PriceListInfo) -> bool:
+    """A negative price (a negative list price, a formula going below zero) is no price a shop can show:
+    that rule is left out, not the whole read; a negative base price is blocked by the flows."""
+    if entry.price < 0:
+        log.warning("price list %s gives %s a negative price (%s from %s): left out", info.name, sku,
+                    entry.price, entry.quantity)
+        return False
+    return True
 
 
 def _rule(sku: str, entry: Entry, start: dt.date | None, end: dt.date | None, info: PriceListInfo) -> PriceRule:
