@@ -127,6 +127,7 @@ class OdooEnv(Env):
     """``tests.fixtures.hub.Env`` with the Odoo double as its ERP (``erp``: its URL)."""
 
     version: str = ""
+    sandbox: Any = None               # the OdooSandbox, for its call counters
 
     def odoo(self) -> OdooDesk:
         return OdooDesk(str(self.erp), self.version)
@@ -148,7 +149,7 @@ def odoo_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         config.write_text(text, encoding="utf-8")
         environ = {"ODOO_PASSWORD": seed.ADMIN_PASSWORD, **{_variable(name): key for name, key in KEYS.items()}}
         env = OdooEnv(config, environ, shops, odoo)  # type: ignore[arg-type]
-        env.version = version
+        env.version, env.sandbox = version, sandbox
         yield env
 
 
@@ -383,6 +384,31 @@ def _quantity_of(env: Env, shop: str, sku: str) -> int:
     if sku in combinations:
         return stock[(int(combinations[sku]["id_product"]), int(combinations[sku]["id"]))]
     return stock[(int(products[sku]["id"]), 0)]
+
+
+def test_waiting_orders_go_in_one_create_and_a_bad_one_is_blocked_alone(odoo_env, catalog):
+    from tests.flows.test_end_to_end import _foreign_product, _stock_row
+    env, odoo = odoo_env, odoo_env.odoo()
+    with env.ws("shop-a") as ws:                  # a product the shop sells but Odoo does not know
+        product_id = ws.post("/products", content=_foreign_product("ONLY-IN-SHOP"),
+                             headers={"Content-Type": "text/xml"}).json()["product"]["id"]
+        stock_id = ws.get("/stock_availables", params={"filter[id_product]": product_id,
+                                                       "display": "full"}).json()["stock_availables"][0]["id"]
+        ws.put(f"/stock_availables/{stock_id}", content=_stock_row(stock_id, product_id, 5),
+               headers={"Content-Type": "text/xml"}).raise_for_status()
+    skus = in_stock_skus(catalog, "TLS", 5, skip=3)
+    good = [env.place_order("shop-a", [(sku, 1)], email=f"batch-{n}@example.com") for n, sku in enumerate(skus)]
+    bad = env.place_order("shop-a", [("ONLY-IN-SHOP", 1)], email="batch-bad@example.com")
+    env.sandbox.counters.reset()
+    runs = env.run("orders", "shop-a")
+    assert runs["shop-a"]["counts"]["imported"] == len(good) and runs["shop-a"]["counts"]["blocked"] == 1
+    calls = env.sandbox.counters.calls
+    assert calls["sale.order.create"] == 1 and calls["sale.order.action_confirm"] == 1, calls
+    for order in good:
+        assert [s["state"] for s in odoo.sales(f"shop-a/{order['reference']}")] == ["sale"]
+    assert odoo.sales(f"shop-a/{bad['reference']}") == []
+    entry = env.hub().inbox.by_reference("shop-a", bad["reference"])
+    assert entry.state == "blocked" and "unknown SKU ONLY-IN-SHOP" in entry.reason
 
 
 # --- exactly once, the hub killed half-way ---------------------------------------------------------------------

@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
+from courroie.errors import CourroieError
 from courroie.model import (
     Address, Category, Customer, ErpDocument, FileRef, IncomingOrder, Order, Payment, PriceRule, Product,
     Promotion, SaleState, SaleStatus, StockLevel,
@@ -64,6 +65,14 @@ class ErpConnector(Protocol):
     async def read_products(self) -> list[Product]: ...
     async def read_stock(self, locations: Sequence[str]) -> list[StockLevel]:
         """Available-to-sell quantity of every article at each named location (forecast, net of reservations)."""
+        ...
+    async def read_stock_changes(self, locations: Sequence[str],
+                                 since: datetime | None) -> tuple[list[StockLevel], datetime | None]:
+        """The levels (as ``read_stock``) of just the articles whose stock moved at or after ``since``
+        at any of ``locations`` (every article when ``since`` is None), and the cursor of the next
+        call: the ERP's time of the latest change seen (``since`` itself when none; None when the ERP
+        never moved any stock). Aware UTC datetimes. The caller passes its saved cursor minus an
+        overlap (a transaction committing late carries an earlier time) and de-duplicates by key."""
         ...
     async def read_file(self, key: str) -> bytes:
         """The bytes of an image or document named by a ``FileRef``."""
@@ -119,6 +128,36 @@ class ErpConnector(Protocol):
 
 
 @dataclass(frozen=True)
+class SaleDraft:
+    """One order ready for ``BatchSales.create_sales``: its customer and addresses already resolved."""
+
+    order: Order
+    customer_key: str
+    invoice_address: str
+    delivery_address: str
+    terms: SaleTerms = SaleTerms()
+
+
+@dataclass(frozen=True)
+class SaleOutcome:
+    """What became of one draft: the sale (created, or found already there) or why not."""
+
+    reference: str
+    sale: ErpSale | None = None
+    error: CourroieError | None = None
+
+
+@runtime_checkable
+class BatchSales(Protocol):
+    """An ERP that creates and confirms several sales per call (several times faster when orders wait).
+    Exactly once still holds: sales already there (by reference) are answered, not created again, and a
+    bad order in a batch neither blocks nor duplicates the others."""
+
+    async def create_sales(self, drafts: Sequence[SaleDraft]) -> list[SaleOutcome]: ...
+    async def confirm_sales(self, keys: Sequence[str]) -> dict[str, CourroieError | None]: ...
+
+
+@dataclass(frozen=True)
 class ShopProductIds:
     """Where a product landed in the shop: its id and the id of each variant (0 = no combination)."""
 
@@ -131,6 +170,7 @@ class StockUpdate:
     product_id: str
     variant_id: str          # "0" for a product without combinations
     quantity: int
+    backorders: bool | None = None   # sell beyond stock (True) or not (False); None: as the shop has it
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from courroie.config import OrderSettings
-from courroie.connectors.protocols import ErpSale, SaleTerms, StatusUpdate
+from courroie.connectors.protocols import BatchSales, ErpSale, SaleDraft, SaleOutcome, SaleTerms, StatusUpdate
 from courroie.engine.failpoints import failpoint
 from courroie.engine.runs import FlowRun, flow_run
 from courroie.errors import DataError
@@ -168,10 +168,18 @@ def _review(run: FlowRun, entry: InboxEntry, reason: str, details: dict | None =
 
 # --- import ------------------------------------------------------------------------------------------
 
+BATCH = 40      # orders per ERP call when the ERP creates several at once (BatchSales)
+
+
 async def import_pending(run: FlowRun, shop: str) -> None:
-    """Inbox → ERP, one order at a time, oldest first."""
+    """Inbox → ERP, oldest first: in batches when the ERP takes several sales per call and several
+    orders wait, else one at a time."""
     pending = run.hub.inbox.in_state(shop, NEW)
     run.expect(len(pending))
+    if isinstance(run.hub.erp, BatchSales) and len(pending) > 1:
+        for start in range(0, len(pending), BATCH):
+            await import_batch(run, pending[start:start + BATCH])
+        return
     for entry in pending:
         await import_entry(run, entry)
 
@@ -185,6 +193,11 @@ async def import_entry(run: FlowRun, entry: InboxEntry) -> bool:
     async with run.hub.erp_orders:
         sale = await run.attempt(_record(entry), lambda: admit(run.hub, settings, entry, order),
                                  payload=entry.raw, peer=run.hub.erp_name)
+    return await settled(run, entry, sale)
+
+
+async def settled(run: FlowRun, entry: InboxEntry, sale: ErpSale | Held | None) -> bool:
+    """Record what became of one order: held, blocked (``None``: ``run.attempt`` blocked it) or imported."""
     if isinstance(sale, Held):
         await hold(run, entry, sale)
         return False
@@ -201,6 +214,74 @@ async def import_entry(run: FlowRun, entry: InboxEntry) -> bool:
                + ("" if sale.confirmed else " (a quotation until the shop is paid)"),
                details={"erp_key": sale.key, "erp_number": sale.number, "confirmed": sale.confirmed})
     return True
+
+
+async def import_batch(run: FlowRun, entries: list[InboxEntry]) -> None:
+    """Several orders in a few ERP calls: each is prepared on its own (holds, checks, customer), the
+    sales are created in one call and confirmed in one; every order keeps its own outcome."""
+    hub = run.hub
+    settings = _settings(hub, run.connection)
+    async with hub.erp_orders:
+        drafts: list[tuple[InboxEntry, SaleDraft]] = []
+        for entry in entries:
+            order = entry.order()
+            if order is None:
+                block(run, entry, entry.reason or "the order document could not be read")
+                continue
+            prepared = await run.attempt(_record(entry), lambda: prepare(hub, settings, entry, order),
+                                         payload=entry.raw, peer=hub.erp_name)
+            if isinstance(prepared, SaleDraft):
+                drafts.append((entry, prepared))
+            else:
+                await settled(run, entry, prepared)
+        if not drafts:
+            return
+        failpoint("orders.before_create_sale")
+        outcomes = await run.call(lambda: hub.erp.create_sales([draft for _, draft in drafts]), peer=hub.erp_name)
+        failpoint("orders.after_create_sale")
+        checked = [(entry, draft, await run.attempt(_record(entry), lambda: _checked(hub, draft, outcome),
+                                                    payload=entry.raw, peer=hub.erp_name))
+                   for (entry, draft), outcome in zip(drafts, outcomes)]
+        to_confirm = [sale.key for _, draft, sale in checked
+                      if sale and not sale.confirmed and _confirms(settings, draft.order)]
+        refused = await run.call(lambda: hub.erp.confirm_sales(to_confirm), peer=hub.erp_name) if to_confirm else {}
+        failpoint("orders.after_confirm_sale")
+        for entry, draft, sale in checked:
+            if sale is not None:
+                sale = await run.attempt(_record(entry), lambda: _confirmed(hub, draft, sale, refused),
+                                         payload=entry.raw, peer=hub.erp_name)
+            await settled(run, entry, sale)
+
+
+async def prepare(hub, settings: OrderSettings, entry: InboxEntry, order: Order) -> SaleDraft | Held:
+    """Everything one order needs before its sale is created: why it would wait, its checks, its customer."""
+    reason = await hold_reason(hub, settings, entry, order)
+    if reason:
+        return Held(reason)
+    check_order(order)
+    await _known(hub.erp, order)
+    terms = terms_for(settings, order)
+    customer = await customer_key(hub.erp, settings, order.customer, terms)
+    invoice = await hub.erp.ensure_address(customer, order.invoice_address)
+    delivery = await hub.erp.ensure_address(customer, order.delivery_address)
+    return SaleDraft(order, customer, invoice, delivery, terms)
+
+
+async def _checked(hub, draft: SaleDraft, outcome: SaleOutcome) -> ErpSale:
+    if outcome.error is not None or outcome.sale is None:
+        raise outcome.error or DataError("the ERP answered no sale for this order")
+    await _check_totals_or_discard(hub.erp, draft.order, outcome.sale)
+    return outcome.sale
+
+
+async def _confirmed(hub, draft: SaleDraft, sale: ErpSale, refused: dict) -> ErpSale:
+    if refused.get(sale.key) is not None:
+        raise refused[sale.key]
+    if sale.key in refused:
+        sale = ErpSale(sale.key, sale.number, sale.total_tax_excl, sale.total_tax_incl, confirmed=True)
+    if draft.order.payments:
+        await hub.erp.record_payments(sale.key, draft.order.payments, draft.terms)
+    return sale
 
 
 class Held(str):
@@ -241,30 +322,43 @@ async def import_order(hub, order: Order, settings: OrderSettings) -> ErpSale:
     terms = terms_for(settings, order)
     sale = await erp.find_sale(order.erp_reference)
     if sale is None:
-        skus = sorted({line.sku for line in order.lines})
-        unknown = sorted(set(skus) - await erp.known_skus(skus))
-        if unknown:
-            raise DataError(f"unknown SKU {', '.join(unknown)}: map it or create it in the ERP, then retry",
-                            details={"unknown_skus": unknown})
+        await _known(erp, order)
         customer = await customer_key(erp, settings, order.customer, terms)
         invoice = await erp.ensure_address(customer, order.invoice_address)
         delivery = await erp.ensure_address(customer, order.delivery_address)
         failpoint("orders.before_create_sale")
         sale = await erp.create_sale(order, customer, invoice, delivery, terms)
         failpoint("orders.after_create_sale")
-    try:
-        check_totals(order, sale)
-    except DataError:
-        if not sale.confirmed:
-            await erp.discard_sale(sale.key)   # a retry after the fix creates it afresh
-        raise
-    if not sale.confirmed and (order.paid or settings.unpaid == "import"):
+    await _check_totals_or_discard(erp, order, sale)
+    if not sale.confirmed and _confirms(settings, order):
         await erp.confirm_sale(sale.key)
         failpoint("orders.after_confirm_sale")
         sale = ErpSale(sale.key, sale.number, sale.total_tax_excl, sale.total_tax_incl, confirmed=True)
     if order.payments:
         await erp.record_payments(sale.key, order.payments, terms)
     return sale
+
+
+async def _known(erp, order: Order) -> None:
+    skus = sorted({line.sku for line in order.lines})
+    unknown = sorted(set(skus) - await erp.known_skus(skus))
+    if unknown:
+        raise DataError(f"unknown SKU {', '.join(unknown)}: map it or create it in the ERP, then retry",
+                        details={"unknown_skus": unknown})
+
+
+async def _check_totals_or_discard(erp, order: Order, sale: ErpSale) -> None:
+    try:
+        check_totals(order, sale)
+    except DataError:
+        if not sale.confirmed:
+            await erp.discard_sale(sale.key)   # a retry after the fix creates it afresh
+        raise
+
+
+def _confirms(settings: OrderSettings, order: Order) -> bool:
+    """Confirmed at import unless the shop waits for the money and the policy keeps it a quotation."""
+    return order.paid or settings.unpaid == "import"
 
 
 async def customer_key(erp, settings: OrderSettings, customer: Customer, terms: SaleTerms) -> str:

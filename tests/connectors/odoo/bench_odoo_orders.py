@@ -23,7 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from courroie.connectors.odoo import OdooErp, SaleDraft
+from courroie.connectors.odoo import OdooErp
+from courroie.connectors.protocols import SaleDraft
 from courroie.model import Customer
 from courroie.sandbox.odoo import run_in_thread
 from tests.connectors.odoo.odoo_support import make_config, new_sandbox

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from courroie.connectors.odoo import OdooErp, SaleDraft
+from courroie.connectors.odoo import OdooErp
+from courroie.connectors.protocols import SaleDraft
 from courroie.connectors.odoo.prices import Probe
 from courroie.errors import AuthenticationFailure, ConnectionFailure, DataError
 from courroie.model import Address, Customer, Order, OrderLine, Reduction, SaleState

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from courroie.connectors.protocols import CheckResult, ErpSale, SaleTerms
+from courroie.connectors.protocols import CheckResult, ErpSale, SaleDraft, SaleOutcome, SaleTerms
 from courroie.errors import ConnectionFailure, CourroieError, DataError, TransientError
 from courroie.model import (
     Address, Category, Customer, Order, Payment, PriceRule, Product, Promotion, SaleStatus, StockLevel,
@@ -65,26 +65,6 @@ PROBE_NAME = "courroie price probe"       # a throwaway quotation's name: it con
 QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
 NO_CANCEL_WIZARD = {"disable_cancel_warning": True}   # ``action_cancel`` cancels instead of opening its wizard
 CUSTOMER_TTL = 300.0                      # seconds a customer's addresses are trusted between two calls
-
-
-@dataclass(frozen=True)
-class SaleDraft:
-    """One order for :meth:`OdooErp.create_sales`, with its customer and addresses already resolved."""
-
-    order: Order
-    customer_key: str
-    invoice_address: str
-    delivery_address: str
-    terms: SaleTerms = SaleTerms()
-
-
-@dataclass(frozen=True)
-class SaleOutcome:
-    """What became of one draft: the sale (created, maybe confirmed) or why not."""
-
-    reference: str
-    sale: ErpSale | None = None
-    error: CourroieError | None = None
 
 
 @dataclass
