@@ -11,12 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.catalog import catalog_benchmark
+from bench.odoo_orders import odoo_orders_benchmark
 from bench.orders import orders_benchmark
 
 BENCHMARKS = {
     "catalog": (catalog_benchmark, "Catalog push, 1,000 products × 2 shops, sandbox at its default latency"),
     "catalog-large": (lambda: catalog_benchmark(10_000, 3, changed=0.01, naive_sample=300),
                       "Catalog push, 10,000 products × 3 shops, 1 % changed, naive exporter side by side"),
+    "odoo-orders": (odoo_orders_benchmark, "Orders into the Odoo double through the orders flow, one per call vs batches"),
     "orders": (orders_benchmark, "Orders into the real Tryton: 1,000 waiting, then live ones polled every 10 s"),
 }
 
