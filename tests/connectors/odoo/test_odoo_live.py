@@ -4,7 +4,8 @@ else the first one). Run with ``pytest -k "live and odoo"``. Every record it mak
 unique to the run; orders are cancelled and products archived at the end.
 
 It needs the modules sale_management, stock and delivery, and a user allowed to manage products,
-inventory and sales (the demo database's admin is).
+inventory and sales (the demo database's admin is). The orders are in EUR: a demo database in USD gets
+EUR activated and an EUR price list, as a merchant selling in euros would have (left in place).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ async def world() -> AsyncIterator[dict[str, object]]:
     session = await probe.session()
     code = LIVE["WAREHOUSE"] or (await probe.client.search_read("stock.warehouse", [], ["code"], limit=1))[0]["code"]
     erp = OdooErp(config(warehouses=[code], sale_warehouse=code))
+    await _sells_in_euros(erp)
     [warehouse] = await erp.client.search_read("stock.warehouse", [("code", "=", code)], ["lot_stock_id"])
     [template] = await erp.client.create("product.template", [{
         "name": f"courroie live test {RUN}", "default_code": SKU, "list_price": 100.0, "sale_ok": True,
@@ -64,6 +66,15 @@ async def world() -> AsyncIterator[dict[str, object]]:
     await erp.client.write("product.template", [template], {"active": False})
     await erp.aclose()
     await probe.aclose()
+
+
+async def _sells_in_euros(erp: OdooErp) -> None:
+    [eur] = await erp.client.search_read("res.currency", [("name", "=", "EUR"), ("active", "in", [True, False])],
+                                         ["active"])
+    if not eur["active"]:
+        await erp.client.write("res.currency", [eur["id"]], {"active": True})
+    if not await erp.client.search_read("product.pricelist", [("currency_id", "=", eur["id"])], ["id"]):
+        await erp.client.create("product.pricelist", [{"name": "EUR", "currency_id": eur["id"]}])
 
 
 def order(reference: str) -> Order:
