@@ -19,7 +19,7 @@ from courroie.store.runs import ConnectionHealth, RunLog
 def hub(sqlite_store):
     return SimpleNamespace(journal=Journal(sqlite_store), blocked=BlockedList(sqlite_store), runs=RunLog(sqlite_store),
                            health=ConnectionHealth(sqlite_store), retry=RetryPolicy(attempts=3, base_delay=0.001),
-                           progress=None, flow_runs=[])
+                           progress=None, flow_runs=[], observers=[])
 
 
 async def _ok() -> str:

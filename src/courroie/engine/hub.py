@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,7 @@ from courroie.config import HubConfig
 from courroie.connectors.protocols import ErpConnector, ShopConnector
 from courroie.connectors.registry import ERPS, SHOPS
 from courroie.engine.retry import RetryPolicy
+from courroie.engine.runs import FlowRun
 from courroie.store import Store
 from courroie.store.blocked import BlockedList
 from courroie.store.inbox import Inbox
@@ -27,6 +29,7 @@ class Hub:
     shops: dict[str, ShopConnector]
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     progress: Any = None            # optional: .expect(run, total) and .advance(run, n), e.g. a rich progress bar
+    observers: list[Callable[[FlowRun], None]] = field(default_factory=list)   # told of each flow run as it ends
 
     def __post_init__(self) -> None:
         # Order imports from all shops go to the ERP one at a time: two shops selling to one new
