@@ -13,6 +13,7 @@ from rich.table import Table
 from bench.catalog import catalog_benchmark
 from bench.odoo_orders import odoo_orders_benchmark
 from bench.orders import orders_benchmark
+from bench.stock import stock_benchmark
 
 BENCHMARKS = {
     "catalog": (catalog_benchmark, "Catalog push, 1,000 products × 2 shops, sandbox at its default latency"),
@@ -20,6 +21,8 @@ BENCHMARKS = {
                       "Catalog push, 10,000 products × 3 shops, 1 % changed, naive exporter side by side"),
     "odoo-orders": (odoo_orders_benchmark, "Orders into the Odoo double through the orders flow, one per call vs batches"),
     "orders": (orders_benchmark, "Orders into the real Tryton: 1,000 waiting, then live ones polled every 10 s"),
+    "stock": (stock_benchmark, "Stock: push throughput and ERP → shop latency against sandboxes, "
+                               "then a no-change pass over 100,000 articles"),
 }
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from croniter import croniter
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -45,22 +46,81 @@ class Settings(BaseModel):
 
 
 class FlowSchedule(Settings):
-    every: Seconds | None = None
+    """When `courroie run` runs a flow: every N seconds, or at cron times (the machine's local time);
+    neither means only by hand (`courroie sync`)."""
+
+    every: Seconds | None = Field(None, gt=0)
     cron: str | None = None
-    reconcile: Seconds | None = None      # stock: how often to read back what shops show
+    reconcile: Seconds | None = Field(None, gt=0)     # stock: how often to read back what shops show
+
+    @model_validator(mode="after")
+    def _one_rhythm(self) -> FlowSchedule:
+        if self.every is not None and self.cron is not None:
+            raise ValueError("give either every or cron, not both")
+        if self.cron is not None and not croniter.is_valid(self.cron):
+            raise ValueError(f"cron is not a cron expression (minute hour day month weekday): {self.cron!r}")
+        return self
+
+
+FLOW_DEFAULTS: dict[str, dict[str, Any]] = {
+    "orders": {"every": 30}, "stock": {"every": 10, "reconcile": 3600}, "status": {"every": 60},
+    "prices": {"cron": "0 3 * * *"}, "catalog": {"cron": "0 2 * * *"},
+}
+
+
+def _over(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """A schedule written in the file keeps what it does not mention of ``base`` (``stock: {every: 5s}``
+    keeps its hourly reconciliation), but a new rhythm replaces the old one (``cron`` drops ``every``)."""
+    if {"every", "cron"} & set(given):
+        base = {k: v for k, v in base.items() if k not in ("every", "cron")}
+    return base | given
 
 
 class FlowsConfig(Settings):
-    orders: FlowSchedule = FlowSchedule(every=30)
-    stock: FlowSchedule = FlowSchedule(every=10, reconcile=3600)
-    status: FlowSchedule = FlowSchedule(every=60)
-    prices: FlowSchedule = FlowSchedule(cron="0 3 * * *")
-    catalog: FlowSchedule = FlowSchedule(cron="0 2 * * *")
+    orders: FlowSchedule = FlowSchedule(**FLOW_DEFAULTS["orders"])
+    stock: FlowSchedule = FlowSchedule(**FLOW_DEFAULTS["stock"])
+    status: FlowSchedule = FlowSchedule(**FLOW_DEFAULTS["status"])
+    prices: FlowSchedule = FlowSchedule(**FLOW_DEFAULTS["prices"])
+    catalog: FlowSchedule = FlowSchedule(**FLOW_DEFAULTS["catalog"])
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {flow: {} if given is None else _over(FLOW_DEFAULTS.get(flow, {}), given)
+                if isinstance(given, dict) else given for flow, given in data.items()}   # null: by hand only
+
+
+class ShopFlows(Settings):
+    """A shop's own rhythm for some flows; the others follow the top-level ``flows``."""
+
+    orders: FlowSchedule | None = None
+    stock: FlowSchedule | None = None
+    status: FlowSchedule | None = None
+    prices: FlowSchedule | None = None
+    catalog: FlowSchedule | None = None
 
 
 class StockSettings(Settings):
+    """What a shop may sell: ``max(0, ⌊available over locations − orders not yet in the ERP − safety⌋)``
+    (see ``courroie.flows.stock``). Categories are named by ERP key or name and include their
+    sub-categories; a SKU's own rule wins over its categories', the largest category buffer wins."""
+
     locations: list[str] = Field(default_factory=list, description="ERP warehouse codes feeding this shop")
     safety: int = Field(0, ge=0, description="units held back from every article")
+    safety_by_sku: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    safety_by_category: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    # Out of stock: allow back-orders (true) or not (false). By SKU first, then what the ERP says of the
+    # article, then its categories (refusal wins), then ``backorders``; null leaves the shop's own setting.
+    backorders: bool | None = None
+    backorders_by_sku: dict[str, bool] = Field(default_factory=dict)
+    backorders_by_category: dict[str, bool] = Field(default_factory=dict)
+    stores: list[str] = Field(default_factory=list, description="ERP locations of physical stores, for the "
+                                                               "store stock lookup (GET /api/v1/stock/SKU?store=CODE)")
+    # Read the shop's new orders (and import them) before pushing stock, so that a unit the shop sold
+    # since the last orders run is never offered again by a push made before that order was seen.
+    orders_first: bool = True
 
 
 class CustomerGroupTerms(Settings):
@@ -167,6 +227,7 @@ class ShopSettings(Settings):
     catalog: CatalogSettings = CatalogSettings()
     prices: PriceSettings = PriceSettings()
     ownership: dict[str, Ownership] = Field(default_factory=dict)
+    flows: ShopFlows = ShopFlows()
 
     @field_validator("ownership")
     @classmethod
@@ -206,6 +267,14 @@ class HubConfig(BaseModel):
 
     def ownership_of(self, shop: str) -> dict[str, Ownership]:
         return DEFAULT_OWNERSHIP | self.ownership | self.shop(shop).hub.ownership
+
+    def schedule_of(self, shop: str, flow: str) -> FlowSchedule:
+        """The shop's own schedule of a flow (over the defaults), else the top-level one."""
+        own = getattr(self.shop(shop).hub.flows, flow)
+        if own is None:
+            return getattr(self.flows, flow)
+        top = getattr(self.flows, flow).model_dump(exclude_none=True)
+        return FlowSchedule(**_over(top, own.model_dump(exclude_unset=True)))
 
     def shop(self, name: str) -> ShopEntry:
         for shop in self.shops:

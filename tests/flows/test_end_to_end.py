@@ -186,17 +186,56 @@ def test_orders_are_imported_once_and_shipping_goes_back_with_its_tracking_numbe
 
 
 def test_stock_after_orders_counts_what_the_erp_now_holds_back(env, tryton_catalog):
-    sku = in_stock_skus(tryton_catalog, "BDX", 1)[0]
+    # Shop A sells from Toulouse and Bordeaux, and Tryton ships shop orders from Toulouse (sale_warehouse).
+    # (An order of shop B, which publishes Bordeaux only, shipped from Toulouse leaves Bordeaux's figure
+    # as it was, rightly.)
+    sku = in_stock_skus(tryton_catalog, "TLS", 2)[1]
     env.run("stock")
-    before = _quantity_of(env, "shop-b", sku)
-    order = env.place_order("shop-b", [(sku, 2)])
-    assert _quantity_of(env, "shop-b", sku) == before - 2   # the shop sold them
-    env.run("stock")                                        # not yet in the ERP: held back by the hub
-    assert _quantity_of(env, "shop-b", sku) == before - 2
+    before = _quantity_of(env, "shop-a", sku)
+    order = env.place_order("shop-a", [(sku, 2)])
+    assert _quantity_of(env, "shop-a", sku) == before - 2   # the shop sold them
+    runs = env.run("stock")                                 # its orders are read and imported first…
+    assert _quantity_of(env, "shop-a", sku) == before - 2   # …then held back by the ERP
+    assert len(env.tryton().sales(f"shop-a/{order['reference']}")) == 1
+    assert runs["shop-a"]["flow"] == "stock" and runs["shop-a"]["status"] == "ok"
     env.run("orders")
-    env.run("stock")                                        # now in the ERP: held back by the ERP
-    assert _quantity_of(env, "shop-b", sku) == before - 2
-    assert len(env.tryton().sales(f"shop-b/{order['reference']}")) == 1
+    env.run("stock")
+    assert _quantity_of(env, "shop-a", sku) == before - 2
+    assert len(env.tryton().sales(f"shop-a/{order['reference']}")) == 1
+
+
+def test_a_unit_sold_while_the_erp_is_down_never_reappears(env, tryton_catalog):
+    import asyncio
+
+    from courroie.config import load_config
+    from courroie.engine.hub import Hub
+    from courroie.flows.stock import reconcile_stock
+    from courroie.interfaces.operations import run_flow
+    sku = in_stock_skus(tryton_catalog, "TLS", 3)[2]
+    env.run("stock")
+    before = _quantity_of(env, "shop-a", sku)
+    config = load_config(env.config, env.environ)
+    config.erp.connector = config.erp.connector.model_copy(update={"url": "http://127.0.0.1:9"})
+
+    def while_down(flow: str) -> dict[str, dict]:
+        runs = asyncio.run(run_flow(Hub.open(config, retry=env.run_retry), flow))
+        return {(run["flow"], run["connection"]): run for run in runs}
+
+    order = env.place_order("shop-a", [(sku, 3)])           # the shop keeps selling
+    assert while_down("orders")[("orders", "shop-a")]["status"] == "failed"     # in the inbox, not in the ERP
+    runs = while_down("stock")
+    assert set(runs) == {("stock", "tryton")} and runs[("stock", "tryton")]["status"] == "failed"
+    assert _quantity_of(env, "shop-a", sku) == before - 3
+    runs = env.run("stock")                                 # the ERP is back: orders first, then stock
+    assert runs["tryton"]["status"] == "ok" and runs["shop-a"]["status"] == "ok"
+    assert len(env.tryton().sales(f"shop-a/{order['reference']}")) == 1
+    assert _quantity_of(env, "shop-a", sku) == before - 3
+
+    async def reconcile() -> None:
+        async with env.hub() as hub:
+            await reconcile_stock(hub, "shop-a")
+    asyncio.run(reconcile())                                # the hourly read-back agrees
+    assert _quantity_of(env, "shop-a", sku) == before - 3
 
 
 def _quantity_of(env: Env, shop: str, sku: str) -> int:

@@ -311,20 +311,23 @@ def test_status_goes_back_with_the_tracking_number_partial_shipments_too(odoo_en
 
 
 def test_stock_after_orders_counts_what_odoo_now_holds_back(odoo_env, catalog):
+    # Shop A sells from Toulouse and Bordeaux, and Odoo ships shop orders from Toulouse (sale_warehouse):
+    # the order is held back in Odoo from a warehouse shop A publishes. (Shop B publishes Bordeaux only:
+    # an order of B shipped from Toulouse leaves Bordeaux's figure as it was, rightly.)
     env = odoo_env
-    sku = in_stock_skus(catalog, "BDX", 1, skip=4)[0]
+    sku = in_stock_skus(catalog, "TLS", 1, skip=4)[0]
     env.run("stock")
-    before = _quantity_of(env, "shop-b", sku)
-    order = env.place_order("shop-b", [(sku, 2)])
-    assert _quantity_of(env, "shop-b", sku) == before - 2   # the shop sold them
-    env.run("stock")                                        # the ERP's figure is unchanged: nothing sent back
-    assert _quantity_of(env, "shop-b", sku) == before - 2
+    before = _quantity_of(env, "shop-a", sku)
     shipping_from = env.odoo().quantity(sku, "TLS")         # the warehouse shipping shop orders
+    order = env.place_order("shop-a", [(sku, 2)])
+    assert _quantity_of(env, "shop-a", sku) == before - 2   # the shop sold them
+    env.run("stock")                                        # the shop's orders are imported first
+    assert _quantity_of(env, "shop-a", sku) == before - 2   # never sold twice
+    assert env.odoo().quantity(sku, "TLS") == shipping_from - 2   # reserved in Odoo now
     env.run("orders")
     env.run("stock")
-    assert _quantity_of(env, "shop-b", sku) == before - 2   # never sold twice
-    assert env.odoo().quantity(sku, "TLS") == shipping_from - 2   # reserved in Odoo now
-    assert len(env.odoo().sales(f"shop-b/{order['reference']}")) == 1
+    assert _quantity_of(env, "shop-a", sku) == before - 2
+    assert len(env.odoo().sales(f"shop-a/{order['reference']}")) == 1
 
 
 def test_an_order_cancelled_in_the_shop_after_import_is_cancelled_in_odoo(odoo_env, catalog):

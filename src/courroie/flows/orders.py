@@ -60,6 +60,7 @@ async def collect(run: FlowRun, shop: str) -> list[tuple[InboxEntry, InboxEntry]
     since = hub.cursors.read_from(shop, "orders", overlap=_overlap(hub, shop))
     newest = None
     revisions: list[tuple[InboxEntry, InboxEntry]] = []
+    unreadable: list[tuple[InboxEntry, str]] = []      # blocked as read: the shop is told once all is read
 
     async def read_all() -> None:
         nonlocal newest
@@ -75,6 +76,7 @@ async def collect(run: FlowRun, shop: str) -> list[tuple[InboxEntry, InboxEntry]
                 failpoint("orders.after_receive")
                 if incoming.error:
                     block(run, entry, incoming.error, incoming.details)
+                    unreadable.append((entry, incoming.error))
             elif entry.digest != content_digest(incoming):
                 revisions.append((entry, _revise(run, entry, incoming)))
             else:
@@ -83,6 +85,8 @@ async def collect(run: FlowRun, shop: str) -> list[tuple[InboxEntry, InboxEntry]
     await run.call(read_all)
     if not run.dry_run:
         hub.cursors.advance(shop, "orders", newest, started)
+    for entry, reason in unreadable:
+        await tell_shop(run, entry, SaleState.BLOCKED, reason)
     return revisions
 
 
@@ -104,6 +108,18 @@ async def apply_revision(run: FlowRun, before: InboxEntry, after: InboxEntry) ->
         await _after_import(run, after, old, new)
     elif before.state in (NEW, ON_HOLD, BLOCKED):
         _before_import(run, before, after, new)
+
+
+def cancelled_before_import(run: FlowRun, entry: InboxEntry) -> bool:
+    """An order already cancelled when the hub first reads it (placed and cancelled between two runs)
+    is not imported, like one cancelled later but before import."""
+    order = entry.order()
+    if order is None or not order.cancelled:
+        return False
+    run.hub.inbox.set_state(entry.id, CANCELLED, reason="cancelled in the shop before import")
+    run.unblock(_record(entry))
+    run.record("cancelled", _record(entry), "cancelled in the shop before import: not imported")
+    return True
 
 
 def _before_import(run: FlowRun, before: InboxEntry, after: InboxEntry, new: Order) -> None:
@@ -174,7 +190,7 @@ BATCH = 40      # orders per ERP call when the ERP creates several at once (Batc
 async def import_pending(run: FlowRun, shop: str) -> None:
     """Inbox → ERP, oldest first: in batches when the ERP takes several sales per call and several
     orders wait, else one at a time."""
-    pending = run.hub.inbox.in_state(shop, NEW)
+    pending = [entry for entry in run.hub.inbox.in_state(shop, NEW) if not cancelled_before_import(run, entry)]
     run.expect(len(pending))
     if isinstance(run.hub.erp, BatchSales) and len(pending) > 1:
         for start in range(0, len(pending), BATCH):
@@ -188,6 +204,8 @@ async def import_entry(run: FlowRun, entry: InboxEntry) -> bool:
     order = entry.order()
     if order is None:
         block(run, entry, entry.reason or "the order document could not be read")
+        return False
+    if cancelled_before_import(run, entry):
         return False
     settings = _settings(run.hub, entry.shop)
     async with run.hub.erp_orders:
@@ -270,6 +288,7 @@ async def prepare(hub, settings: OrderSettings, entry: InboxEntry, order: Order)
 async def _checked(hub, draft: SaleDraft, outcome: SaleOutcome) -> ErpSale:
     if outcome.error is not None or outcome.sale is None:
         raise outcome.error or DataError("the ERP answered no sale for this order")
+    _held_by_this_order(hub, draft.order, outcome.sale)        # found by reference: maybe another order's
     await _check_totals_or_discard(hub.erp, draft.order, outcome.sale)
     return outcome.sale
 
@@ -321,6 +340,8 @@ async def import_order(hub, order: Order, settings: OrderSettings) -> ErpSale:
     erp = hub.erp
     terms = terms_for(settings, order)
     sale = await erp.find_sale(order.erp_reference)
+    if sale is not None:
+        _held_by_this_order(hub, order, sale)
     if sale is None:
         await _known(erp, order)
         customer = await customer_key(erp, settings, order.customer, terms)
@@ -337,6 +358,19 @@ async def import_order(hub, order: Order, settings: OrderSettings) -> ErpSale:
     if order.payments:
         await erp.record_payments(sale.key, order.payments, terms)
     return sale
+
+
+def _held_by_this_order(hub, order: Order, sale: ErpSale) -> None:
+    """A sale found by the order's reference is this order's (made before a crash) unless another order
+    of the shop is bound to it: PrestaShop gives the orders of a basket split between carriers one
+    reference. Taking that sale for this order would lose the order — or, its totals differing,
+    discard the other order's quotation."""
+    holder = hub.bindings(order.shop, "order").by_external_id(sale.key)
+    if holder is not None and holder.erp_key != order.external_id:
+        raise DataError(f"ERP sale {sale.number} already holds shop order #{holder.erp_key}, which has the same "
+                        f"reference {order.reference}: the shop gave two orders one reference (a basket split "
+                        "between carriers?); enter this one in the ERP by hand, then skip this entry",
+                        details={"erp_sale": sale.key, "order_with_the_same_reference": holder.erp_key})
 
 
 async def _known(erp, order: Order) -> None:
@@ -392,11 +426,38 @@ def check_order(order: Order) -> None:
             raise DataError(f"line {line.sku}: quantity {line.quantity} is not positive")
         if line.unit_price_tax_excl < 0:
             raise DataError(f"line {line.sku}: negative unit price {line.unit_price_tax_excl}")
+    for what, excl, incl in (("shipping", order.shipping_tax_excl, order.shipping_tax_incl),
+                             ("gift wrapping", order.gift_wrapping_tax_excl, order.gift_wrapping_tax_incl),
+                             ("discounts", order.discounts_tax_excl, order.discounts_tax_incl)):
+        if excl < 0 or incl < 0:
+            raise DataError(f"negative {what} ({incl} tax incl., {excl} tax excl.): a charge or discount the "
+                            "wrong way round", details={what: {"tax_excl": str(excl), "tax_incl": str(incl)}})
+    _no_control_characters(order)
     lines = sum((line.total_tax_incl for line in order.lines), Decimal(0))
     expected = to_cents(lines + order.shipping_tax_incl + order.gift_wrapping_tax_incl - order.discounts_tax_incl)
     if expected != to_cents(order.total_tax_incl):
-        raise DataError("the order's lines, shipping, wrapping and discounts do not add up to its total",
+        raise DataError(f"the order's lines, shipping, wrapping and discounts do not add up to its total: they make "
+                        f"{expected}, the order says {to_cents(order.total_tax_incl)}",
                         details={"lines_shipping_discounts": str(expected), "order_total": str(order.total_tax_incl)})
+
+
+# Control characters (C0, DEL, C1) have no place in what a person typed; tabs and line ends do.
+_CONTROL = {c for c in range(0x20) if chr(c) not in "\t\n\r"} | {0x7F} | set(range(0x80, 0xA0))
+
+
+def _no_control_characters(order: Order) -> None:
+    """Names, addresses and the gift message go into the ERP's records, documents and labels: a NUL or
+    an escape sequence there comes from a broken import, and some databases refuse it outright."""
+    texts = {f"customer {name}": getattr(order.customer, name) for name in ("email", "first_name", "last_name",
+                                                                            "company", "vat_number")}
+    for role, address in (("invoice address", order.invoice_address), ("delivery address", order.delivery_address)):
+        texts |= {f"{role} {name}": value for name, value in address.model_dump().items() if isinstance(value, str)}
+    texts["gift message"] = order.gift_message
+    for where, text in texts.items():
+        found = sorted({f"U+{ord(c):04X}" for c in text or "" if ord(c) in _CONTROL})
+        if found:
+            raise DataError(f"control character {', '.join(found)} in the {where} {text!r}: correct it in the shop",
+                            details={"field": where, "text": text})
 
 
 def check_totals(order: Order, sale) -> None:

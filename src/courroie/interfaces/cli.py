@@ -15,7 +15,7 @@ from courroie.config import HubConfig, load_config
 from courroie.errors import ConfigError
 from courroie.interfaces.present import RichProgress, console, print_runs, when
 from courroie.sandbox.tryton.contract import DEFAULT_N_PRODUCTS
-from courroie.secrets import RedactingFilter
+from courroie.interfaces.logs import setup_logging
 
 app = typer.Typer(help="courroie: one ERP, many shops, kept in step.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False)
@@ -30,13 +30,6 @@ ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="COURROIE_C
                                             help="Configuration file (YAML).")]
 DEFAULT_CONFIG = Path("courroie.yaml")
 FLOW_NAMES = ("catalog", "prices", "stock", "orders", "status")
-
-
-def _setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactingFilter())
 
 
 def _config(path: Path) -> HubConfig:
@@ -54,7 +47,7 @@ def _hub(path: Path, **kwargs):
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False) -> None:
-    _setup_logging(verbose)
+    setup_logging(logging.INFO if verbose else logging.WARNING)
 
 
 @app.command()
@@ -102,6 +95,29 @@ def sync(flow: Annotated[str, typer.Argument(help="catalog | prices | stock | or
     print_runs(runs, title=f"{flow}{' (dry run)' if dry_run else ''}")
     if any(run["status"] == "failed" for run in runs):
         raise typer.Exit(1)
+
+
+@app.command("run")
+def run_service(host: Annotated[str, typer.Option(help="Address of /healthz and /metrics.")] = "127.0.0.1",
+                port: Annotated[int, typer.Option(help="Port of /healthz and /metrics.")] = 8400,
+                grace: Annotated[float, typer.Option(help="Seconds runs in hand get to end on SIGTERM.")] = 30,
+                log_format: Annotated[str, typer.Option(help="json (one object per line) or text.")] = "json",
+                config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Run every flow for every shop on its schedule, until SIGTERM or Ctrl-C."""
+    from courroie.engine.lock import AlreadyRunning
+    from courroie.interfaces.service import EXIT_LOCKED, EXIT_PORT, PortTaken, serve
+    if log_format not in ("json", "text"):
+        console.print("[red]--log-format is json or text[/red]")
+        raise typer.Exit(2)
+    setup_logging(logging.INFO, json=log_format == "json", quiet=True)
+    try:
+        asyncio.run(serve(_config(config), host=host, port=port, grace=grace))
+    except AlreadyRunning as error:
+        typer.echo(f"courroie run: {error}", err=True)
+        raise typer.Exit(EXIT_LOCKED) from None
+    except PortTaken as error:
+        typer.echo(f"courroie run: {error}", err=True)
+        raise typer.Exit(EXIT_PORT) from None
 
 
 @app.command()

@@ -45,6 +45,9 @@ class SandboxShop:
     key_variable: str          # the environment variable holding its webservice key
     locations: tuple[str, ...]
     b2b_group: str = "3"       # the shop's group for professionals (see ``add_customer_group``)
+    # More YAML keys of this shop (``orders: {unpaid: wait}``…), one per line, unindented: they are
+    # indented under the shop's entry.
+    extra: str = ""
 
 
 def add_customer_group(url: str, key: str, name: str = "Professionnels") -> str:
@@ -59,11 +62,21 @@ def add_customer_group(url: str, key: str, name: str = "Professionnels") -> str:
 
 
 def write_sandbox_config(path: Path, *, store: Path, erp_url: str, database: str, shops: dict[str, SandboxShop],
-                         concurrency: int = 4, shop_timeout: float = 30) -> Path:
-    text = "# Written for local sandboxes: a real Tryton and PrestaShop webservice sandboxes.\n" + ERP.format(
-        store=store, concurrency=concurrency, erp_url=erp_url.rstrip("/"), database=database)
+                         concurrency: int = 4, shop_timeout: float = 30, erp_extra: str = "") -> Path:
+    """``erp_extra``: more YAML keys of the Tryton connection (``gift_wrapping_product: X``…), one per
+    line, unindented; each shop's ``extra`` likewise."""
+    erp = ERP.format(store=store, concurrency=concurrency, erp_url=erp_url.rstrip("/"), database=database)
+    if erp_extra.strip():
+        erp = erp.removesuffix("shops:\n") + _indented(erp_extra, 2) + "shops:\n"
+    text = "# Written for local sandboxes: a real Tryton and PrestaShop webservice sandboxes.\n" + erp
     text += "".join(SHOP.format(name=name, url=shop.url, variable=shop.key_variable, timeout=shop_timeout,
                                 locations=json.dumps(list(shop.locations)), b2b_group=shop.b2b_group)
+                    + _indented(shop.extra, 4)
                     for name, shop in shops.items())
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _indented(text: str, spaces: int) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return "".join(" " * spaces + line + "\n" for line in lines)

@@ -76,3 +76,10 @@ class BlockedList:
     def count_open(self) -> int:
         with self.store.engine.connect() as db:
             return db.execute(select(func.count()).select_from(blocked).where(blocked.c.state == OPEN)).scalar_one()
+
+    def open_by_flow(self) -> dict[tuple[str, str], int]:
+        """Open entries per (connection, flow)."""
+        query = (select(blocked.c.connection, blocked.c.flow, func.count()).where(blocked.c.state == OPEN)
+                 .group_by(blocked.c.connection, blocked.c.flow))
+        with self.store.engine.connect() as db:
+            return {(connection, flow): count for connection, flow, count in db.execute(query)}

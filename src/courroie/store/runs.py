@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -48,6 +49,14 @@ class RunLog:
             (runs.c.connection == connection) & (runs.c.flow == flow) & (runs.c.status == "ok") & (runs.c.dry_run == 0))
         with self.store.engine.connect() as db:
             return db.execute(query).scalar()
+
+
+    def last_successes(self) -> dict[tuple[str, str], datetime]:
+        """When each (connection, flow) last ran well, in one query."""
+        query = (select(runs.c.connection, runs.c.flow, func.max(runs.c.started_at))
+                 .where((runs.c.status == "ok") & (runs.c.dry_run == 0)).group_by(runs.c.connection, runs.c.flow))
+        with self.store.engine.connect() as db:
+            return {(connection, flow): at for connection, flow, at in db.execute(query)}
 
 
 class ConnectionHealth:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
-    JSON, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, TypeDecorator,
+    JSON, BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table, Text, TypeDecorator,
     UniqueConstraint,
 )
 
@@ -132,5 +132,46 @@ connections = Table(
     Column("name", String(100), primary_key=True),
     Column("status", String(20), nullable=False),        # ok, failing
     Column("message", Text, nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# What `courroie run` last did of each scheduled job, so a restart catches up missed ticks once.
+schedules = Table(
+    "schedules", metadata,
+    Column("job", String(60), primary_key=True),          # a flow, or "stock.reconcile"
+    Column("shop", String(100), primary_key=True),
+    Column("started_at", UtcDateTime(), nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("status", String(20), nullable=True),          # running, ok, crashed, cancelled
+)
+
+# The ERP's stock per article and location as the stock flow last read it: what shops are pushed from,
+# and what the store stock lookup answers. ``changed_at``: when the hub last saw this figure change.
+stock_levels = Table(
+    "stock_levels", metadata,
+    Column("sku", String(255), primary_key=True),
+    Column("location", String(100), primary_key=True),
+    Column("quantity", String(40), nullable=False),        # a Decimal, as text
+    Column("backorders", Boolean, nullable=True),           # what the ERP says; NULL: no opinion
+    Column("categories", Text, nullable=True),              # the article's ERP category keys, one per line
+    Column("changed_at", UtcDateTime(), nullable=False),
+    Index("ix_stock_levels_changed", "location", "changed_at"),
+)
+
+# When each location's stock was last read from the ERP (its changes, or all of it).
+stock_reads = Table(
+    "stock_reads", metadata,
+    Column("location", String(100), primary_key=True),
+    Column("read_at", UtcDateTime(), nullable=False),
+    Column("full_read_at", UtcDateTime(), nullable=True),
+)
+
+# Per shop: where its next stock pass of changes starts, and the digest of the stock settings it was
+# pushed with (a change of settings makes the next pass a full one).
+stock_shops = Table(
+    "stock_shops", metadata,
+    Column("shop", String(100), primary_key=True),
+    Column("changes_from", UtcDateTime(), nullable=True),
+    Column("settings", String(64), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
 )

@@ -38,6 +38,7 @@ def sale_read(state: str):
 
 
 def answer_order_lookups(fake_tryton) -> None:
+    fake_tryton.on("model.ir.model.field.search_read", [])            # no optional module (promotions)
     fake_tryton.on("model.product.product.search_read", [{"id": 11, "code": "MOT-24"}])
     fake_tryton.on("model.currency.currency.search_read", [{"id": 1, "code": "EUR"}])
     fake_tryton.on("model.stock.location.search_read", [{"id": 4, "code": "TLS"}])
@@ -205,10 +206,71 @@ async def test_stock_is_read_per_warehouse_with_tryton_forecast_context(erp_for,
 
     fake_tryton.on("model.product.product.search", [11])
     fake_tryton.on("model.product.product.search_read", stock)
+    fake_tryton.on("model.ir.model.field.search_read", [])
     levels = await erp_for().read_stock(["TLS", "BDX"])
     assert [(lv.location, lv.quantity) for lv in levels] == [("TLS", Decimal(8)), ("BDX", Decimal(10))]
     reads = [c for c in fake_tryton.calls if c.method == "model.product.product.search_read"]
     assert all(c.context["stock_assign"] is True and "stock_date_end" not in c.context for c in reads)
+
+
+def _stamp(moment: dt.datetime) -> dict:
+    """A datetime as trytond sends it (naive UTC)."""
+    return {"__class__": "datetime", "year": moment.year, "month": moment.month, "day": moment.day,
+            "hour": moment.hour, "minute": moment.minute, "second": moment.second, "microsecond": 0}
+
+
+async def test_stock_levels_say_back_orders_and_categories(erp_for, fake_tryton):
+    fake_tryton.on("model.stock.location.search_read", [{"id": 4, "code": "TLS"}])
+    fake_tryton.on("model.ir.model.field.search_read", [{"id": 1, "model": "product.template", "name": "supply_on_sale"}])
+    fake_tryton.on("model.product.product.search", [11, 12, 13])
+    fake_tryton.on("model.product.product.search_read", [
+        {"id": 11, "code": "MOT-24", "quantity": 3.0, "forecast_quantity": 3.0,
+         "template.": {"id": 1, "consumable": False, "categories": [7, 5], "supply_on_sale": None}},
+        {"id": 12, "code": "BATT", "quantity": 0.0, "forecast_quantity": 0.0,
+         "template.": {"id": 2, "consumable": True, "categories": [], "supply_on_sale": None}},
+        {"id": 13, "code": "GATE", "quantity": 0.0, "forecast_quantity": -2.0,
+         "template.": {"id": 3, "consumable": False, "categories": [5], "supply_on_sale": "stock_first"}}])
+    levels = {level.sku: level for level in await erp_for().read_stock(["TLS"])}
+    assert (levels["MOT-24"].backorders, levels["MOT-24"].categories) == (None, ("5", "7"))
+    assert levels["BATT"].backorders is True and levels["GATE"].backorders is True
+    assert levels["GATE"].quantity == Decimal(-2)
+    [read] = [c for c in fake_tryton.calls if c.method == "model.product.product.search_read"]
+    assert "template.supply_on_sale" in read.params[4]
+
+
+async def test_stock_changes_read_the_moves_since_the_cursor_then_just_those_products_and_their_kits(
+        erp_for, fake_tryton):
+    fake_tryton.on("model.stock.location.search_read", [{"id": 4, "code": "TLS"}])
+    fake_tryton.on("model.ir.model.field.search_read", [{"id": 1, "model": "product.component", "name": "parent_template"}])
+    since = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
+    later = dt.datetime(2026, 3, 1, 10, 5, 7)
+    fake_tryton.on("model.stock.move.search_read", [
+        {"id": 1, "product": 11, "create_date": _stamp(since.replace(tzinfo=None)), "write_date": _stamp(later)},
+        {"id": 2, "product": 11, "create_date": _stamp(since.replace(tzinfo=None)), "write_date": None}])
+    fake_tryton.on("model.product.component.search_read", [{"id": 9, "parent_product": None, "parent_template": 40}])
+    fake_tryton.on("model.product.product.search", [41])
+    fake_tryton.on("model.product.product.search_read", lambda call: [
+        {"id": i, "code": f"SKU-{i}", "quantity": 5.0, "forecast_quantity": 4.0, "template.": {"categories": []}}
+        for i in call.params[0][-1][2]])
+
+    levels, cursor = await erp_for().read_stock_changes(["TLS"], since)
+
+    assert sorted(level.sku for level in levels) == ["SKU-11", "SKU-41"]        # the moved product, its kit
+    assert cursor == later.replace(tzinfo=dt.UTC)
+    [moves] = [c for c in fake_tryton.calls if c.method == "model.stock.move.search_read"]
+    where = moves.params[0]
+    assert where[0][0] == "OR" and where[0][1][2]["hour"] == 10 and where[0][1][2]["minute"] == 0
+    assert where[1] == ["OR", ["from_location", "child_of", [4], "parent"], ["to_location", "child_of", [4], "parent"]]
+    [components] = [c for c in fake_tryton.calls if c.method == "model.product.component.search_read"]
+    assert components.params[0] == [["product", "in", [11]]]
+
+
+async def test_no_stock_move_since_the_cursor_reads_no_product_and_keeps_the_cursor(erp_for, fake_tryton):
+    fake_tryton.on("model.stock.location.search_read", [{"id": 4, "code": "TLS"}])
+    fake_tryton.on("model.stock.move.search_read", [])
+    since = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
+    assert await erp_for().read_stock_changes(["TLS"], since) == ([], since)
+    assert "model.product.product.search_read" not in fake_tryton.methods()
 
 
 async def test_an_unknown_warehouse_code_is_a_configuration_error(erp_for, fake_tryton):

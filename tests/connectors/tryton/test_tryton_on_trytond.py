@@ -8,6 +8,7 @@ connector. Shipping is done the way a warehouse worker would, over RPC.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -157,7 +158,8 @@ async def test_stock_is_what_can_be_sold_per_warehouse(erp, tryton_catalog):
     await erp.client.login()
     calls = erp.stats.calls
     levels = {(level.sku, level.location): level.quantity for level in await erp.read_stock(WAREHOUSES)}
-    assert erp.stats.calls - calls <= 4               # the SKUs, one read per warehouse, the warehouses' ids
+    assert erp.stats.calls - calls <= 5               # the SKUs, one read per warehouse, the warehouses' ids,
+                                                      # which optional modules are there (once)
 
     for product in tryton_catalog.products:
         for variant in product.variants:
@@ -226,7 +228,7 @@ async def test_an_order_is_imported_confirmed_found_again_and_reported_shipped(e
     assert status.state is SaleState.SHIPPED
     [shipment] = status.shipments
     assert (shipment.carrier, shipment.tracking_number) == ("Colissimo", "6A0123456789")
-    assert shipment.shipped_at.date() == dt.date.today()
+    assert shipment.shipped_at.date() in company_today()
     assert await available(erp, sku) == before - 2             # gone for good now
 
 
@@ -319,3 +321,8 @@ async def test_an_expired_session_is_renewed_without_the_caller_noticing(erp):
     started = time.monotonic()
     assert await erp.read_categories()
     assert time.monotonic() - started < 5
+
+
+def company_today() -> set[dt.date]:
+    """Today for Tryton is the company's day (Europe/Paris), which is not always the machine's (UTC)."""
+    return {dt.date.today(), dt.datetime.now(ZoneInfo("Europe/Paris")).date()}

@@ -44,7 +44,7 @@ SELLABLE: list[Any] = [("sale_ok", "=", True), ("default_code", "!=", False)]
 TEMPLATE_FIELDS = ["name", "list_price", "categ_id", "taxes_id", "active", "description_sale", "currency_id"]
 VARIANT_FIELDS = ["default_code", "barcode", "lst_price", "weight", "active", "product_tmpl_id",
                   "product_template_attribute_value_ids"]
-STOCK_FIELDS = ["default_code", "free_qty", "virtual_available"]
+STOCK_FIELDS = ["default_code", "free_qty", "virtual_available", "categ_id"]
 SALE_FIELDS = ["name", "state", "amount_untaxed", "amount_total", "client_order_ref"]
 PARTNER_FIELDS = ["name", "email", "parent_id", "type", "street", "street2", "zip", "city", "country_id",
                   "state_id", "company_name", "vat", "phone", "is_company", "category_id",

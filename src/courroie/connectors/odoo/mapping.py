@@ -262,7 +262,9 @@ def available(row: Row) -> Decimal:
 
 
 def stock_levels(rows: Sequence[Row], location: str) -> list[StockLevel]:
-    return [StockLevel(sku=code, location=location, quantity=available(row))
+    """With the article's category, for per-category safety buffers and back-order rules."""
+    return [StockLevel(sku=code, location=location, quantity=available(row),
+                       categories=(key(categ),) if (categ := many2one_id(row.get("categ_id"))) else ())
             for row in sorted(rows, key=lambda r: str(r.get("default_code")))
             if (code := text(row.get("default_code")))]
 

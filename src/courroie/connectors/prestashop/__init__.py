@@ -409,7 +409,7 @@ class PrestaShopShop:
     async def write_stock(self, updates: Sequence[StockUpdate]) -> None:
         """Absolute quantities. Reads the products' rows in bulk, leaves rows already right alone and
         writes the others as batch PUTs of complete rows on the collection URL (06-batch-write)."""
-        wanted = {(u.product_id, u.variant_id or "0"): u.quantity for u in updates}
+        wanted = {(u.product_id, u.variant_id or "0"): u for u in updates}
         if not wanted:
             return
         rows_by_key: dict[tuple[str, str], list[StockRow]] = defaultdict(list)
@@ -417,8 +417,11 @@ class PrestaShopShop:
             rows_by_key[row.key].append(row)
         missing = [f"{product_id}/{variant_id}" for product_id, variant_id in wanted
                    if (product_id, variant_id) not in rows_by_key]
-        changes = [(row, quantity) for key, quantity in wanted.items()
-                   for row in rows_by_key.get(key, ()) if row.quantity != quantity]
+        # out_of_stock: 0 refuses orders beyond stock, 1 accepts them (back-orders), 2 follows the shop's setting.
+        changes = [(row.with_out_of_stock(mapping.out_of_stock(update.backorders)), update.quantity)
+                   for key, update in wanted.items() for row in rows_by_key.get(key, ())
+                   if row.quantity != update.quantity
+                   or (update.backorders is not None and row.out_of_stock != mapping.out_of_stock(update.backorders))]
         size = self.config.stock_batch_size
         failures = await _settle(self._put_stock(changes[start:start + size]) for start in range(0, len(changes), size))
         failed = [line for lines in failures for line in lines]

@@ -50,6 +50,15 @@ class MethodNotAllowed(DataError):
     """The webservice refuses this method on this resource (405)."""
 
 
+class UnreadableAnswer(DataError):
+    """A successful answer that is not the document asked for: a PHP notice printed into the JSON, a
+    body cut short. ``answer``: the start of what came back."""
+
+    def __init__(self, reason: str, answer: str) -> None:
+        super().__init__(reason, details={"answer": answer})
+        self.answer = answer
+
+
 @dataclass(frozen=True)
 class ApiError:
     code: int | None
@@ -202,7 +211,8 @@ class PrestaShopClient:
         try:
             payload = json.loads(response.content) if response.content.strip() else []
         except ValueError as exc:
-            raise DataError(f"GET {resource}: unreadable JSON answer ({exc})") from exc
+            raise UnreadableAnswer(f"GET {resource}: unreadable JSON answer ({exc})",
+                                   response.content[:4000].decode("utf-8", "replace")) from exc
         return json_records(payload, resource)
 
     async def read_pages(self, resource: str, *, display: str = "full", filters: Mapping[str, str] | None = None,

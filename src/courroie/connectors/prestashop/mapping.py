@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, ParamSpec, TypeVar
@@ -617,6 +617,9 @@ class StockRow:
     def key(self) -> tuple[str, str]:
         return self.product_id, self.variant_id
 
+    def with_out_of_stock(self, value: str | None) -> StockRow:
+        return self if value is None or value == self.out_of_stock else replace(self, out_of_stock=value)
+
     def element(self, quantity: int) -> etree._Element:
         return xml_record("stock_available", [
             xml_field("id", self.id), xml_field("id_product", self.product_id),
@@ -624,6 +627,11 @@ class StockRow:
             xml_field("id_shop_group", self.shop_group_id), xml_field("quantity", quantity),
             xml_field("depends_on_stock", self.depends_on_stock), xml_field("out_of_stock", self.out_of_stock),
             xml_field("location", self.location)])
+
+
+def out_of_stock(backorders: bool | None) -> str | None:
+    """``stock_available.out_of_stock``: "1" accepts orders beyond stock, "0" refuses them; None: leave it."""
+    return None if backorders is None else ("1" if backorders else "0")
 
 
 def belongs_to_shop(row: StockRow, shop_id: int | None, shop_group_id: int | None) -> bool:
@@ -863,8 +871,11 @@ def _customer(customer: Row | None, invoice_address: Row | None, order: Row, loo
     if not customer:
         raise OrderProblem("customer not found", id_customer=as_text(order.get("id_customer")))
     email = as_text(customer.get("email"))
-    if "@" not in email:
+    if not email:
         raise OrderProblem("customer has no e-mail address", id_customer=as_text(customer.get("id")), email=email)
+    if "@" not in email:
+        raise OrderProblem(f"customer e-mail {email!r} is not an e-mail address (no @)",
+                           id_customer=as_text(customer.get("id")), email=email)
     address = invoice_address or {}
     group = as_text(customer.get("id_default_group"))
     return Customer(email=email, first_name=as_text(customer.get("firstname")),

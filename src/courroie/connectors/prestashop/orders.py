@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from courroie.connectors.prestashop import mapping
-from courroie.connectors.prestashop.client import PrestaShopClient
+from courroie.connectors.prestashop.client import PrestaShopClient, UnreadableAnswer
 from courroie.connectors.prestashop.config import PrestaShopConfig
 from courroie.connectors.prestashop.lookups import text_in
 from courroie.connectors.prestashop.mapping import Lookups, OrderDocuments, Row, as_int, as_text, mapped
@@ -73,13 +74,39 @@ class OrderReader:
         self._cart_rules_readable = True
 
     async def read_orders(self, updated_since: datetime | None) -> AsyncIterator[IncomingOrder]:
+        """Page by page, sorted by id, to the end (see ``PrestaShopClient.read_pages``). A page whose
+        answers cannot be read (one order's data makes PHP print a notice into the JSON) is read again
+        order by order: the others come through, the culprit comes back as an ``IncomingOrder`` whose
+        ``error`` says so, with what the shop answered as its raw document."""
         filters = {}
         if updated_since is not None:
             filters["date_upd"] = mapped(mapping.shop_time_filter, updated_since, self._config.zone)
-        async for page in self._client.read_pages("orders", filters=filters, date=bool(filters),
-                                                  page_size=ORDERS_PER_PAGE):
-            for incoming in await self._assemble(page):
+        offset = 0
+        while True:
+            page = dict(filters=filters, sort="[id_ASC]", limit=f"{offset},{ORDERS_PER_PAGE}", date=bool(filters))
+            try:
+                rows = await self._client.read("orders", **page)
+                found = await self._assemble(rows)
+            except UnreadableAnswer as unreadable:
+                log.warning("shop %s: an answer about orders %d-%d is unreadable (%s); reading them one by one",
+                            self._config.name, offset + 1, offset + ORDERS_PER_PAGE, unreadable)
+                rows = await self._client.read("orders", display="[id]", **page)
+                found = [order for row in rows for order in await self._alone(as_text(row.get("id")))]
+            for incoming in found:
                 yield incoming
+            if len(rows) < ORDERS_PER_PAGE:
+                return
+            offset += ORDERS_PER_PAGE
+
+    async def _alone(self, order_id: str) -> list[IncomingOrder]:
+        """One order read and assembled by itself; its unreadable answer, if that is what it gives."""
+        try:
+            return await self._assemble(await self._client.read("orders", filters={"id": f"[{order_id}]"}))
+        except UnreadableAnswer as unreadable:
+            raw = json.dumps({"order": {"id": order_id}, "unreadable_answer": unreadable.answer}, ensure_ascii=False)
+            return [IncomingOrder(external_id=order_id, raw=raw,
+                                  error=f"the shop's answer about this order is unreadable: {unreadable}",
+                                  details={"answer": unreadable.answer[:500]})]
 
     async def _assemble(self, orders: Sequence[Row]) -> list[IncomingOrder]:
         def ids(name: str) -> set[str]:

@@ -30,7 +30,7 @@ from courroie.connectors.tryton import files, mapping, pricing
 from courroie.connectors.tryton.client import RpcStats, TrytonClient
 from courroie.connectors.tryton.config import TrytonConfig
 from courroie.connectors.tryton.mapping import Row
-from courroie.errors import ConnectionFailure, CourroieError, DataError
+from courroie.errors import ConnectionFailure, CourroieError, DataError, TransientError
 from courroie.model import (
     Address, Category, Customer, Order, Payment, PriceRule, Product, Promotion, SaleStatus, StockLevel,
 )
@@ -81,6 +81,7 @@ OPTIONAL_FIELDS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("sale.promotion", "formula"): ("sale_promotion", "no campaigns"),
     ("sale.promotion", "coupons"): ("sale_promotion_coupon", "no coupon codes"),
     ("sale.sale", "payments"): ("sale_payment", "the shops' payments are not recorded on sales"),
+    ("product.template", "supply_on_sale"): ("sale_supply", "back-orders come from the configuration only"),
 }
 # What the hub reads of them.
 OPTIONAL_READS: Mapping[str, tuple[tuple[str, str], ...]] = {
@@ -101,6 +102,10 @@ DATED_PRICES = ("product.price_list.line", "start_date")
 PROMOTIONS = ("sale.promotion", "formula")
 COUPONS = ("sale.promotion", "coupons")
 SALE_PAYMENTS = ("sale.sale", "payments")
+PROMOTIONS = ("sale.promotion", "formula")
+# A request sent whose answer was lost: the server may have done it.
+ANSWER_LOST = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)
+SUPPLY_ON_SALE = ("product.template", "supply_on_sale")
 
 CATEGORY_FIELDS = ["name", "parent"]
 TEMPLATE_FIELDS = ["code", "name", "list_price", "categories", "weight", "weight_uom.factor",
@@ -120,7 +125,8 @@ COUPON_FIELDS = ["coupons.number_of_use", "coupons.numbers.number", "coupons.num
 VARIANT_FIELDS = ["code", "template", "attributes", "list_price", "identifiers.type", "identifiers.code",
                   "position", "description", "active"]
 ATTRIBUTE_FIELDS = ["name", "string", "type_", "selection_json"]
-STOCK_FIELDS = ["code", "quantity", "forecast_quantity"]
+STOCK_FIELDS = ["code", "quantity", "forecast_quantity", "template.consumable", "template.categories"]
+MOVE_FIELDS = ["product", "create_date", "write_date"]
 # The states of shipments and invoices tell a sale Tryton closed with nothing done (see mapping.hub_cancelled).
 SALE_FIELDS = ["number", "state", "untaxed_amount", "tax_amount", "total_amount", "shipments.state",
                "invoices.state"]
@@ -137,6 +143,8 @@ PAYMENT_FIELDS = ["reference", "amount", "kind", "journal", "date", "state"]
 PAYMENT_STEPS = ("draft", "submitted", "processing")
 
 SELLABLE: list[Any] = [("salable", "=", True)]
+# The articles whose stock the shops show.
+STOCK_DOMAIN: list[Any] = [*SELLABLE, ("type", "in", mapping.STOCKABLE_TYPES), ("code", "!=", None)]
 # The buttons that bring a sale from its state to confirmed.
 NEXT_BUTTONS: Mapping[str, tuple[str, ...]] = {"draft": ("quote", "confirm"), "quotation": ("confirm",)}
 
@@ -662,18 +670,78 @@ class TrytonErp:
         Limits: a planned reception masks a delivery planned before it (the forecast nets them
         out); a draft move planned before today (a late shipment) is in neither figure until
         Tryton's "reschedule" cron moves it to today.
+
+        Each level also says whether the article may be sold beyond its stock (``backorders``):
+        yes for consumables (Tryton does not track their stock) and for goods supplied on sale
+        (``sale_supply``: bought when sold); otherwise Tryton has no opinion. And its categories.
         """
         warehouses = await self._warehouses(locations, strict=True)
-        domain = [*SELLABLE, ("type", "in", mapping.STOCKABLE_TYPES), ("code", "!=", None)]
-        ids = await self.client.search_ids("product.product", domain)
+        ids = await self.client.search_ids("product.product", STOCK_DOMAIN)
+        return await self._levels(locations, warehouses, ids)
+
+    async def read_stock_changes(self, locations: Sequence[str],
+                                 since: dt.datetime | None) -> tuple[list[StockLevel], dt.datetime | None]:
+        """Levels (as ``read_stock``) of the articles having a stock move into or out of one of the
+        warehouses created or written at or after ``since`` (planned, reserved, done, cancelled:
+        each changes ``quantity`` or ``forecast_quantity``), and of the kits made of them; the cursor
+        is the latest such time seen (``since`` when none). ``since`` None: every article, and the
+        time of the latest move. Limits: a draft move deleted leaves no trace (the reconciliation
+        catches it); a kit of kits is followed one level deep."""
+        warehouses = await self._warehouses(locations, strict=True)
+        if since is None:
+            ids = await self.client.search_ids("product.product", STOCK_DOMAIN)
+            levels, newest = await asyncio.gather(self._levels(locations, warehouses, ids), self._latest_move())
+            return levels, newest
+        after = since.astimezone(dt.UTC)               # the client sends it naive, in UTC, as Tryton keeps them
+        wanted = sorted(set(warehouses.values()))
+        domain = [["OR", ("create_date", ">=", after), ("write_date", ">=", after)],
+                  ["OR", ("from_location", "child_of", wanted, "parent"),
+                   ("to_location", "child_of", wanted, "parent")]]
+        moves = await self.client.search_read_all("stock.move", domain, MOVE_FIELDS)
+        moved = sorted({row["product"] for row in moves if row.get("product")})
+        products = sorted(set(moved) | set(await self._kits_of(moved)))
+        levels = await self._levels(locations, warehouses, products) if products else []
+        newest = max((_utc(stamp) for row in moves for stamp in (row.get("create_date"), row.get("write_date"))
+                      if stamp), default=after)
+        return levels, newest
+
+    async def _levels(self, locations: Sequence[str], warehouses: Mapping[str, int],
+                      ids: Sequence[int]) -> list[StockLevel]:
+        supply = SUPPLY_ON_SALE in await self._optional()
+        fields = [*STOCK_FIELDS, *(["template.supply_on_sale"] if supply else [])]
 
         async def levels(code: str) -> list[StockLevel]:
             context = {"locations": [warehouses[code]], "stock_assign": True}
-            rows = await self.client.search_read_in("product.product", "id", ids, STOCK_FIELDS, context=context)
+            rows = await self.client.search_read_in("product.product", "id", ids, fields, domain=STOCK_DOMAIN,
+                                                    context=context)
             return mapping.stock_levels(rows, code)
 
+        if not ids:
+            return []
         per_warehouse = await asyncio.gather(*(levels(code) for code in dict.fromkeys(locations)))
         return [level for levels_ in per_warehouse for level in levels_]
+
+    async def _latest_move(self) -> dt.datetime | None:
+        """When a stock move was last created or written (the change cursor's starting point)."""
+        created, written = await asyncio.gather(
+            self.client.search_read("stock.move", [], ["create_date"], limit=1, order=[("create_date", "DESC")]),
+            self.client.search_read("stock.move", [("write_date", "!=", None)], ["write_date"], limit=1,
+                                    order=[("write_date", "DESC")]))
+        stamps = [_utc(row[name]) for rows, name in ((created, "create_date"), (written, "write_date"))
+                  for row in rows if row.get(name)]
+        return max(stamps) if stamps else None
+
+    async def _kits_of(self, components: Sequence[int]) -> list[int]:
+        """The kits (product_kit) having one of these products as a component."""
+        if not components or KITS not in await self._optional():
+            return []
+        rows = await self.client.search_read_all("product.component", [("product", "in", list(components))],
+                                                 ["parent_product", "parent_template"])
+        kits = {row["parent_product"] for row in rows if row.get("parent_product")}
+        templates = sorted({row["parent_template"] for row in rows if row.get("parent_template")})
+        if templates:
+            kits |= set(await self.client.search_ids("product.product", [("template", "in", templates)]))
+        return sorted(kits)
 
     async def _warehouses(self, codes: Sequence[str], *, strict: bool) -> dict[str, int]:
         missing = [code for code in codes if ("warehouse", code) not in self._ids]
@@ -826,13 +894,46 @@ class TrytonErp:
             shipment_address=self._id(delivery_address, "address"), currency=await self._currency_id(order.currency),
             warehouse=await self._sale_warehouse(), carrier=carrier, lines=lines, price_list=price_list,
             payment_term=payment_term)
-        [sale] = await self.client.create("sale.sale", [values])
+        promotions = PROMOTIONS in await self._optional()
+        try:
+            [sale] = await self.client.create("sale.sale", [values])
+        except TransientError as error:
+            if not isinstance(error.__cause__, ANSWER_LOST):
+                raise
+            # The request reached Tryton, its answer did not come back: the sale may be made yet. Sending
+            # it again now could make it twice (the lookup by reference may run before that create ends).
+            raise DataError(
+                f"Tryton did not answer in time ({self.config.timeout:g} s) while making the sale of this order "
+                f"({len(order.lines)} lines): it may still make it, so it is not sent again. Once Tryton is done "
+                "(raise the Tryton `timeout` for orders this large), `courroie blocked retry` finds it by its "
+                "reference before making anything",
+                details={"reference": order.erp_reference, "lines": len(order.lines), "error": str(error)}) from error
         try:
             await self.client.button("sale.sale", "quote", [sale])
         except DataError:
             await self._discard_draft(sale)
             raise
+        if promotions:
+            await self._shop_prices_kept(sale)
         return mapping.erp_sale(await self._read_sale(sale))
+
+    async def _shop_prices_kept(self, sale: int) -> None:
+        """Tryton applies its promotions when it quotes (sale_promotion), changing the unit prices of the
+        lines they match. The shop is master of its orders' prices (it applied the campaigns it knows
+        of): a sale Tryton repriced is removed again, with the promotion named."""
+        rows = await self.client.search_read("sale.line", [("sale", "=", sale), ("promotion", "!=", None)],
+                                             ["product.code", "promotion.name", "unit_price", "original_unit_price"])
+        changed = [row for row in rows if row.get("original_unit_price") not in (None, row.get("unit_price"))]
+        if not changed:
+            return
+        await self.discard_sale(mapping.key(sale))
+        names = sorted({mapping.related(row, "promotion").get("name") or "?" for row in changed})
+        prices = ", ".join(f"{mapping.related(row, 'product').get('code')} {row['original_unit_price']} → "
+                           f"{row['unit_price']}" for row in changed[:5])
+        raise DataError(f"Tryton's promotion {', '.join(repr(n) for n in names)} changed the shop's prices ({prices}"
+                        f"{', …' if len(changed) > 5 else ''}): the order's prices are the shop's. Publish the "
+                        "promotion to the shop, or keep it off shop orders (give it a price list), then retry",
+                        details={"promotions": names, "lines": len(changed)})
 
     async def confirm_sale(self, key: str) -> None:
         """Quote if still a draft, confirm, then process unless Tryton already did (it does right
@@ -965,7 +1066,8 @@ class TrytonErp:
             raise DataError(f"refunds ({', '.join(refunds)}) are recorded in Tryton by a person, not by the hub",
                             details={"sale": key, "refunds": refunds})
         sale = self._id(key, "sale")
-        [row] = await self.client.execute("sale.sale", "read", [sale], ["state", "company", "party", "invoice_party"])
+        [row] = await self.client.execute("sale.sale", "read", [sale], ["state", "company", "party", "invoice_party",
+                                                                        "currency.code"])
         if row["state"] in ("draft", "cancelled"):
             raise DataError(f"Tryton sale {key} is {row['state']}: no payment can be recorded on it",
                             details={"sale": key, "state": row["state"]})
@@ -978,6 +1080,7 @@ class TrytonErp:
             journal = await self._payment_journal(payment.method, terms)
             if journal is None:
                 continue
+            await self._journal_takes(journal, row, payment.method)
             day = mapping.payment_day(payment, timezone)
             found = mapping.recorded_payment(recorded, payment, journal=journal, day=day)
             if found is None:
@@ -1000,6 +1103,16 @@ class TrytonErp:
         to_succeed = [*to_process, *processing]
         if to_succeed:
             await self.client.button("account.payment", "succeed", to_succeed)
+
+    async def _journal_takes(self, journal: int, sale: Row, method: str) -> None:
+        """Tryton takes a sale's payment only in a journal of the sale's currency (else a domain error
+        naming no currency): say which, and what to map."""
+        [found] = await self.client.execute("account.payment.journal", "read", [journal], ["name", "currency.code"])
+        wanted, offered = mapping.related(sale, "currency").get("code"), mapping.related(found, "currency").get("code")
+        if wanted and offered and wanted != offered:
+            raise DataError(f"payment journal {found['name']!r} is in {offered}, the sale in {wanted}: map the shop's "
+                            f"payment method {method!r} to a Tryton payment journal in {wanted} (payment_journals)",
+                            details={"journal": found["name"], "journal_currency": offered, "sale_currency": wanted})
 
     async def _payment_journal(self, method: str, terms: SaleTerms) -> int | None:
         """The journal of a shop payment method; None (logged) when payments are not configured at all
@@ -1130,6 +1243,11 @@ class _TaxGroup:
 
 async def _nothing(value: Any) -> Any:
     return value
+
+
+def _utc(stamp: dt.datetime) -> dt.datetime:
+    """Tryton's datetimes are UTC (the client decodes them aware; a naive one is UTC too)."""
+    return stamp.replace(tzinfo=dt.UTC) if stamp.tzinfo is None else stamp.astimezone(dt.UTC)
 
 
 def _zone(name: str | None) -> ZoneInfo:

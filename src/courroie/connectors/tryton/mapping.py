@@ -541,9 +541,25 @@ def available_to_sell(row: Row) -> Decimal:
     return decimal(min(row.get("quantity") or 0, row.get("forecast_quantity") or 0))
 
 
+def backorders(template: Row) -> bool | None:
+    """Tryton sells a consumable without tracking its stock, and buys goods supplied on sale
+    (``sale_supply``, "stock first" or "always") when they are sold: both may be ordered beyond stock.
+    Otherwise Tryton has no opinion (the configuration decides)."""
+    if template.get("consumable") or template.get("supply_on_sale"):
+        return True
+    return None
+
+
 def stock_levels(rows: Iterable[Row], location: str) -> list[StockLevel]:
-    return [StockLevel(sku=row["code"], location=location, quantity=available_to_sell(row))
-            for row in rows if row.get("code")]
+    levels = []
+    for row in rows:
+        if not row.get("code"):
+            continue
+        template = related(row, "template")
+        levels.append(StockLevel(sku=row["code"], location=location, quantity=available_to_sell(row),
+                                 backorders=backorders(template),
+                                 categories=tuple(key(c) for c in sorted(template.get("categories") or ()))))
+    return levels
 
 
 # --- customers and addresses ---------------------------------------------------------------------------

@@ -233,7 +233,10 @@ def _customer(b: Backend, data: dict[str, Any], ctx: Ctx) -> dict:
     guest = bool(data.get("guest"))
     default_group = str(b.settings.guest_group if guest else b.settings.customer_group)
     group = _group_id(b, data["group"]) if data.get("group") else None
-    for existing in b.find("customers", email=email):
+    # E-mails compare without case, as MySQL's collation does for Customer::getByEmail (and as the
+    # uniqueness check of `customers` does): the account is found again whatever case is typed.
+    same = [c for c in b.store.table("customers").values() if (c.get("email") or "").casefold() == email.casefold()]
+    for existing in sorted(same, key=lambda c: int(c["id"])):
         if existing.get("deleted") != "1" and (existing.get("is_guest") == "1") == guest:
             if group and existing.get("id_default_group") != group:  # the merchant moved the customer
                 existing = b.update("customers", existing, {
