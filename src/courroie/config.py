@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from croniter import croniter
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, SecretStr, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
@@ -249,6 +249,12 @@ class ErpEntry(BaseModel):
     connector: Any
 
 
+class ApiSettings(Settings):
+    """Keys of the HTTP API served by `courroie run` (the store stock lookup); none: the API is off."""
+
+    keys: list[SecretStr] = Field(default_factory=list)
+
+
 class HubConfig(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     path: Path | None = None
@@ -259,6 +265,7 @@ class HubConfig(BaseModel):
     concurrency: int = 4
     ownership: dict[str, Ownership] = Field(default_factory=dict)   # defaults for every shop
     grouping: GroupingSettings | None = None   # for ERPs without variants
+    api: ApiSettings = ApiSettings()
 
     @field_validator("ownership")
     @classmethod

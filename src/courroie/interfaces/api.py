@@ -3,10 +3,15 @@
     GET /healthz   200 with each connection's health, the last runs and the schedule; 503 when the
                    store does not answer (the service can then neither run flows nor record them)
     GET /metrics   Prometheus text format (see ``interfaces.metrics``)
+    GET /api/v1/stock/{sku}?store=CODE
+                   what a physical store holds of an article, from the hub's cache of the ERP's stock
+                   (kept fresh by the stock flow; no call to the ERP): for product pages. Needs one of
+                   the configuration's ``api.keys`` as ``X-Api-Key`` or ``Authorization: Bearer``.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from datetime import datetime
@@ -21,6 +26,7 @@ from starlette.routing import Route
 
 from courroie.interfaces.operations import status_report
 from courroie.secrets import redact
+from courroie.store.stock import store_stock, stores
 
 if TYPE_CHECKING:
     from courroie.interfaces.service import Service
@@ -51,7 +57,27 @@ def create_app(service: Service) -> Starlette:
     def metrics(request: Request) -> Response:
         return Response(service.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    return Starlette(routes=[Route("/healthz", healthz), Route("/metrics", metrics)])
+    def stock(request: Request) -> Response:
+        return store_stock_answer(service.hub, request)
+
+    return Starlette(routes=[Route("/healthz", healthz), Route("/metrics", metrics),
+                             Route("/api/v1/stock/{sku:path}", stock)])
+
+
+def store_stock_answer(hub: Any, request: Request) -> Response:
+    keys = [key.get_secret_value() for key in hub.config.api.keys]
+    if not keys:
+        return Json({"error": "the stock API is off: no api.keys in the configuration"}, status_code=403)
+    given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
+    if not any(hmac.compare_digest(given.encode(), key.encode()) for key in keys):
+        return Json({"error": "a valid API key is needed (X-Api-Key or Authorization: Bearer)"}, status_code=401)
+    sku, code = request.path_params["sku"], request.query_params.get("store", "")
+    if not code:
+        return Json({"error": "say which store: ?store=CODE", "stores": stores(hub)}, status_code=400)
+    found = store_stock(hub, sku, code)
+    if found is None:
+        return Json({"error": f"no stock known for {sku} at store {code}", "stores": stores(hub)}, status_code=404)
+    return Json(found.as_json())
 
 
 def health(service: Service) -> dict[str, Any]:
