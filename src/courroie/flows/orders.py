@@ -277,11 +277,16 @@ async def prepare(hub, settings: OrderSettings, entry: InboxEntry, order: Order)
     if reason:
         return Held(reason)
     check_order(order)
-    await _known(hub.erp, order)
+    return await draft_of(hub.erp, settings, order)
+
+
+async def draft_of(erp, settings: OrderSettings, order: Order) -> SaleDraft:
+    """The order with its SKUs checked and its customer and addresses found or made in the ERP."""
+    await _known(erp, order)
     terms = terms_for(settings, order)
-    customer = await customer_key(hub.erp, settings, order.customer, terms)
-    invoice = await hub.erp.ensure_address(customer, order.invoice_address)
-    delivery = await hub.erp.ensure_address(customer, order.delivery_address)
+    customer = await customer_key(erp, settings, order.customer, terms)
+    invoice = await erp.ensure_address(customer, order.invoice_address)
+    delivery = await erp.ensure_address(customer, order.delivery_address)
     return SaleDraft(order, customer, invoice, delivery, terms)
 
 
@@ -343,12 +348,10 @@ async def import_order(hub, order: Order, settings: OrderSettings) -> ErpSale:
     if sale is not None:
         _held_by_this_order(hub, order, sale)
     if sale is None:
-        await _known(erp, order)
-        customer = await customer_key(erp, settings, order.customer, terms)
-        invoice = await erp.ensure_address(customer, order.invoice_address)
-        delivery = await erp.ensure_address(customer, order.delivery_address)
+        draft = await draft_of(erp, settings, order)
         failpoint("orders.before_create_sale")
-        sale = await erp.create_sale(order, customer, invoice, delivery, terms)
+        sale = await erp.create_sale(order, draft.customer_key, draft.invoice_address, draft.delivery_address,
+                                     terms)
         failpoint("orders.after_create_sale")
     await _check_totals_or_discard(erp, order, sale)
     if not sale.confirmed and _confirms(settings, order):

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from decimal import Decimal
 
 import pytest
 
 from courroie.connectors.tryton import TrytonConfig, TrytonErp
 from courroie.sandbox.tryton import contract
 from courroie.sandbox.tryton.catalog import Catalog
+from tests.connectors.tryton.test_tryton_on_trytond import plan_move
 
 pytestmark = [pytest.mark.slow, pytest.mark.tryton, pytest.mark.anyio]
 
@@ -30,19 +30,7 @@ async def erp(tryton_db) -> AsyncIterator[TrytonErp]:
 
 async def move(erp: TrytonErp, sku: str, quantity: int, source: str, destination: str, *, days: int = 0) -> None:
     """A draft stock move (a reception or a delivery), planned ``days`` ahead."""
-    client = erp.client
-
-    async def location(name: str) -> int:
-        field = "type" if name in ("supplier", "customer") else "code"
-        return (await client.search_read("stock.location", [(field, "=", name)], ["id"], limit=1))[0]["id"]
-
-    [product] = await client.search_read("product.product", [("code", "=", sku)], ["default_uom"])
-    [euro] = await client.search_read("currency.currency", [("code", "=", "EUR")], ["id"])
-    await client.create("stock.move", [{
-        "product": product["id"], "unit": product["default_uom"], "quantity": float(quantity),
-        "from_location": await location(source), "to_location": await location(destination),
-        "planned_date": dt.date.today() + dt.timedelta(days=days), "unit_price": Decimal("10"),
-        "currency": euro["id"]}])
+    await plan_move(erp, sku, quantity, source, destination, days=days)
 
 
 async def test_from_nothing_everything_is_read_with_the_time_of_the_latest_move(erp):
