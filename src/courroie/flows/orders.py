@@ -434,7 +434,7 @@ def check_order(order: Order) -> None:
                              ("discounts", order.discounts_tax_excl, order.discounts_tax_incl)):
         if excl < 0 or incl < 0:
             raise DataError(f"negative {what} ({incl} tax incl., {excl} tax excl.): a charge or discount the "
-                            "wrong way round", details={what: {"tax_excl": str(excl), "tax_incl": str(incl)}})
+                            "reversed sign", details={what: {"tax_excl": str(excl), "tax_incl": str(incl)}})
     _no_control_characters(order)
     lines = sum((line.total_tax_incl for line in order.lines), Decimal(0))
     expected = to_cents(lines + order.shipping_tax_incl + order.gift_wrapping_tax_incl - order.discounts_tax_incl)
