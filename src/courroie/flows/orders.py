@@ -433,8 +433,8 @@ def check_order(order: Order) -> None:
                              ("gift wrapping", order.gift_wrapping_tax_excl, order.gift_wrapping_tax_incl),
                              ("discounts", order.discounts_tax_excl, order.discounts_tax_incl)):
         if excl < 0 or incl < 0:
-            raise DataError(f"negative {what} ({incl} tax incl., {excl} tax excl.): a charge or discount the "
-                            "reversed sign", details={what: {"tax_excl": str(excl), "tax_incl": str(incl)}})
+            raise DataError(f"negative {what} ({incl} tax incl., {excl} tax excl.): a charge or discount with its "
+                            "sign reversed", details={what: {"tax_excl": str(excl), "tax_incl": str(incl)}})
     _no_control_characters(order)
     lines = sum((line.total_tax_incl for line in order.lines), Decimal(0))
     expected = to_cents(lines + order.shipping_tax_incl + order.gift_wrapping_tax_incl - order.discounts_tax_incl)
