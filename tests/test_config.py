@@ -35,6 +35,13 @@ def test_secrets_are_not_printed():
     assert secrets.redact("key=" + "G" * 32) == "key=" + secrets.MASK
 
 
+def test_short_values_are_not_masked_in_free_text():
+    """An environment variable such as DB_USER=shop would otherwise garble every message with "shop"."""
+    secrets.register("wrong")
+    secrets.register("Abcdefgh")
+    assert secrets.redact("wrong totals, key Abcdefgh") == f"wrong totals, key {secrets.MASK}"
+
+
 def test_missing_environment_variable_names_the_line(tmp_path):
     text = EXAMPLE.read_text()
     with pytest.raises(ConfigError) as error:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import logging
 
 MASK = "********"
+# Shorter values are too likely to be ordinary words ("admin", "shop", "wrong"): masking them would
+# garble every message that contains them. They stay protected by ``SecretStr`` (never printed).
+MIN_MASKED_LENGTH = 8
 _known: set[str] = set()
 
 
 def register(value: str) -> None:
-    if value and len(value) >= 4:
+    if value and len(value) >= MIN_MASKED_LENGTH:
         _known.add(value)
 
 
