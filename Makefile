@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# Debian packages the tests use: PostgreSQL (the production store is tested on it).
+# Debian packages the tests use: PostgreSQL (the production store), Chromium (the console in a browser).
 system:
 	@bash scripts/system-packages.sh
 

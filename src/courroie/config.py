@@ -255,6 +255,17 @@ class ApiSettings(Settings):
     keys: list[SecretStr] = Field(default_factory=list)
 
 
+class ConsoleSettings(Settings):
+    """The web console served by `courroie run` and `courroie console`."""
+
+    idle_timeout: Seconds = Field(1800, gt=0)           # signed out after this long without a request
+    absolute_timeout: Seconds = Field(12 * 3600, gt=0)  # and after this long in any case
+    # Cookies marked Secure: "auto" when the request came over HTTPS (directly or as a reverse proxy's
+    # X-Forwarded-Proto says, see --proxy-headers), always, or never (plain HTTP on a trusted network).
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+    sign_in_attempts: str = "5/minute"                  # per user name and per address (limits' notation)
+
+
 class HubConfig(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     path: Path | None = None
@@ -266,6 +277,7 @@ class HubConfig(BaseModel):
     ownership: dict[str, Ownership] = Field(default_factory=dict)   # defaults for every shop
     grouping: GroupingSettings | None = None   # for ERPs without variants
     api: ApiSettings = ApiSettings()
+    console: ConsoleSettings = ConsoleSettings()
 
     @field_validator("ownership")
     @classmethod
@@ -307,7 +319,7 @@ def _check_fields(ownership: dict[str, Ownership]) -> dict[str, Ownership]:
 
 
 HUB_SHOP_KEYS = set(ShopSettings.model_fields)
-TOP_KEYS = {"store", "erp", "shops", "flows", "concurrency", "ownership", "grouping"}
+TOP_KEYS = {"store", "erp", "shops", "flows", "concurrency", "ownership", "grouping", "api", "console"}
 
 
 def load_config(path: Path | str, environ: dict[str, str] | None = None) -> HubConfig:

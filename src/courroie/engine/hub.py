@@ -30,6 +30,9 @@ class Hub:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     progress: Any = None            # optional: .expect(run, total) and .advance(run, n), e.g. a rich progress bar
     observers: list[Callable[[FlowRun], None]] = field(default_factory=list)   # told of each flow run as it ends
+    # A long-lived process (the service, the console) shares one hub between operations: leaving an
+    # ``async with hub`` block then keeps its connections open; the process closes them when it ends.
+    shared: bool = False
 
     def __post_init__(self) -> None:
         # Order imports from all shops go to the ERP one at a time: two shops selling to one new
@@ -71,4 +74,5 @@ class Hub:
         return self
 
     async def __aexit__(self, *exc) -> None:
-        await self.aclose()
+        if not self.shared:
+            await self.aclose()

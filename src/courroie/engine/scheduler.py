@@ -128,6 +128,7 @@ class Scheduler:
         self._loops: dict[Job, asyncio.Task] = {}
         self._turns = {job.turn: asyncio.Lock() for job in self.jobs}
         self._stop_asked = asyncio.Event()
+        self._asked_now = {job: asyncio.Event() for job in self.jobs}
 
     async def run(self) -> None:
         """Run every job until ``stop``; returns when the last run in hand has ended."""
@@ -152,18 +153,32 @@ class Scheduler:
                 task.cancel()
         await asyncio.gather(*self._loops.values(), return_exceptions=True)
 
+    def find(self, name: str, shop: str) -> Job | None:
+        return next((job for job in self.jobs if (job.name, job.shop) == (name, shop)), None)
+
+    def run_now(self, job: Job) -> None:
+        """Run the job as soon as its turn is free (the console's "sync now"); its rhythm goes on from then."""
+        self._asked_now[job].set()
+
     async def _loop(self, job: Job) -> None:
         due = job.schedule.first_due(self._last_started(job), self.clock.now())
         while not self.stopping:
             self.next_due[job] = due
-            await self._until(due)
+            await self._until(due, self._asked_now[job])
+            self._asked_now[job].clear()
             if self.stopping:
                 break
             due = job.schedule.next_after(await self._run(job))
 
-    async def _until(self, due: datetime) -> None:
-        while (left := (due - self.clock.now()).total_seconds()) > 0:
-            await self.clock.sleep(min(left, LONGEST_NAP))
+    async def _until(self, due: datetime, asked: asyncio.Event) -> None:
+        while not asked.is_set() and (left := (due - self.clock.now()).total_seconds()) > 0:
+            nap = asyncio.ensure_future(self.clock.sleep(min(left, LONGEST_NAP)))
+            woken = asyncio.ensure_future(asked.wait())
+            try:
+                await asyncio.wait([nap, woken], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                nap.cancel()
+                woken.cancel()
 
     async def _run(self, job: Job) -> datetime:
         """One run of the job, its turn taken; returns when it started."""

@@ -1,4 +1,5 @@
-"""The HTTP side of `courroie run`: health for whoever supervises it, metrics for Prometheus.
+"""The HTTP side of `courroie run`: health for whoever supervises it, metrics for Prometheus, the stock
+API, and the web console (``interfaces.web``) on every other path.
 
     GET /healthz   200 with each connection's health, the last runs and the schedule; 503 when the
                    store does not answer (the service can then neither run flows nor record them)
@@ -22,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from courroie.interfaces.operations import status_report
 from courroie.secrets import redact
@@ -60,8 +61,10 @@ def create_app(service: Service) -> Starlette:
     def stock(request: Request) -> Response:
         return store_stock_answer(service.hub, request)
 
+    from courroie.interfaces.web.app import create_console
     return Starlette(routes=[Route("/healthz", healthz), Route("/metrics", metrics),
-                             Route("/api/v1/stock/{sku:path}", stock)])
+                             Route("/api/v1/stock/{sku:path}", stock),
+                             Mount("/", create_console(service.hub, service.scheduler))])
 
 
 def store_stock_answer(hub: Any, request: Request) -> Response:

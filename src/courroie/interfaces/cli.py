@@ -24,6 +24,8 @@ sandbox_app = typer.Typer(help="Local systems for the demo and the tests.", no_a
 orders_app = typer.Typer(help="Shop orders the hub holds: list the held ones, approve one.", no_args_is_help=True)
 app.add_typer(blocked_app, name="blocked")
 app.add_typer(orders_app, name="orders")
+users_app = typer.Typer(help="Who may use the web console, with which role.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 app.add_typer(sandbox_app, name="sandbox")
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", envvar="COURROIE_CONFIG",
@@ -293,6 +295,55 @@ def orders_approve(reference: Annotated[str, typer.Argument(help="The shop's ord
     console.print(f"{reference}: {outcome['result']}")
     if outcome["result"] != "imported":
         raise typer.Exit(1)
+
+
+@app.command("console")
+def console_only(host: Annotated[str, typer.Option(help="Address to serve the console on.")] = "127.0.0.1",
+                 port: Annotated[int, typer.Option(help="Port of the console.")] = 8400,
+                 config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Serve the web console alone (`courroie run` serves it too, beside the scheduler)."""
+    from courroie.interfaces.web.serve import serve_console
+    from courroie.store import Store
+    from courroie.store.console import Users
+    hub_config = _config(config)
+    if Users(Store(hub_config.store)).count() == 0:
+        console.print("[yellow]no console user yet[/yellow]: add one with "
+                      "[bold]courroie users add NAME --role admin[/bold]")
+    console.print(f"console on http://{host}:{port}/")
+    asyncio.run(serve_console(hub_config, host=host, port=port))
+
+
+@users_app.command("add")
+def users_add(name: Annotated[str, typer.Argument(help="The user name to sign in with.")],
+              role: Annotated[str, typer.Option(help="viewer | operator | admin")] = "viewer",
+              password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                                    envvar="COURROIE_NEW_PASSWORD",
+                                                    help="Asked for when not given (or COURROIE_NEW_PASSWORD).")] = "",
+              config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Add a console user."""
+    from courroie.interfaces.web.pages.users import password_problem
+    from courroie.store import Store
+    from courroie.store.console import ROLES, Users
+    if role not in ROLES or (problem := password_problem(password)):
+        console.print(f"[red]{'role is one of ' + ', '.join(ROLES) if role not in ROLES else problem}[/red]")
+        raise typer.Exit(2)
+    users = Users(Store(_config(config).store))
+    if users.get(name):
+        console.print(f"[red]{name} exists already[/red]")
+        raise typer.Exit(1)
+    users.add(name, password, role)
+    console.print(f"added {name} ({role})")
+
+
+@users_app.command("list")
+def users_list(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """The console's users and their roles."""
+    from courroie.store import Store
+    from courroie.store.console import Users
+    table = Table("user", "role", "active", title="console users")
+    for user in Users(Store(_config(config).store)).all():
+        table.add_row(user.name, user.role, "yes" if user.active else "no")
+    console.print(table)
 
 
 @sandbox_app.command("prestashop")

@@ -45,7 +45,7 @@ class Service:
 
 
 def build(config: HubConfig, store: Store, *, clock: Clock | None = None, **hub_options) -> Service:
-    hub = Hub.open(config, store=store, **hub_options)
+    hub = Hub.open(config, store=store, shared=True, **hub_options)
     metrics = Metrics(hub)
     hub.observers += [metrics.observe, _logged, hub.flow_runs.remove]    # a service keeps no run in memory
 

@@ -175,3 +175,37 @@ stock_shops = Table(
     Column("settings", String(64), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+# People who may use the console, and what they may do there (viewer, operator, admin).
+users = Table(
+    "users", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("password_hash", String(200), nullable=False),   # argon2id, with its own salt and parameters
+    Column("role", String(20), nullable=False),
+    Column("language", String(5), nullable=True),           # fr, en; NULL: the browser's
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Signed-in console sessions. Only a hash of the cookie's token is kept: a copy of the store signs no one in.
+console_sessions = Table(
+    "console_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user", String(100), nullable=False),
+    Column("csrf", String(64), nullable=False),             # the token every state-changing request carries
+    Column("created_at", UtcDateTime(), nullable=False),    # absolute timeout
+    Column("seen_at", UtcDateTime(), nullable=False),       # idle timeout
+)
+
+# Who changed which mapping of the configuration through the console, and from what to what (YAML).
+config_changes = Table(
+    "config_changes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("user", String(100), nullable=False),
+    Column("shop", String(100), nullable=False),
+    Column("mapping", String(60), nullable=False),
+    Column("before", Text, nullable=True),
+    Column("after", Text, nullable=True),
+    Index("ix_config_changes_at", "at"),
+)
