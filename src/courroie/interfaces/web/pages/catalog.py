@@ -1,0 +1,5 @@
+"""Catalog page of the console."""
+
+from __future__ import annotations
+
+routes: list = []

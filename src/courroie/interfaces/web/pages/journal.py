@@ -1,0 +1,5 @@
+"""Journal page of the console."""
+
+from __future__ import annotations
+
+routes: list = []
