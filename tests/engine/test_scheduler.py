@@ -119,6 +119,18 @@ def test_a_slow_job_delays_no_other_and_never_overlaps_itself(sqlite_store):
     assert catalog.most_active == 1
 
 
+def test_run_now_runs_the_job_at_once_and_its_rhythm_goes_on_from_there(sqlite_store):
+    clock = FakeClock()
+    prices = Recorder(clock)
+
+    async def ask(scheduler: Scheduler) -> None:
+        await clock.advance(100)
+        scheduler.run_now(scheduler.find("prices", "shop-a"))
+        await clock.advance(3610)
+    scenario(sqlite_store, [job("prices", prices, every=3600)], ask, clock)
+    assert prices.starts == [0, 100, 3700]
+
+
 def test_jobs_sharing_a_turn_take_turns(sqlite_store):
     clock = FakeClock()
     push, reconcile = Recorder(clock, takes=4), Recorder(clock, takes=4)
