@@ -363,7 +363,12 @@ def sandbox_prestashop(port: Annotated[int, typer.Option()] = 8081,
 @app.command()
 def demo(workdir: Annotated[Path, typer.Option(help="Where the demo keeps its databases.")] = Path(".demo"),
          articles: Annotated[int, typer.Option(help="Articles (SKUs) in the demo ERP.")] = DEFAULT_N_PRODUCTS,
+         serve: Annotated[Optional[bool], typer.Option(
+             "--serve/--no-serve", help="Then keep it all running with the console (default: when run in a terminal).")] = None,
+         port: Annotated[int, typer.Option(help="Port of the console.")] = 8400,
          ) -> None:
-    """The whole job on embedded defaults: a real Tryton, two local shops, one hub."""
+    """The whole job on embedded defaults: a real Tryton, two local shops, one hub, one console."""
+    import sys
     from courroie.interfaces.demo import run_demo
-    run_demo(workdir, products=articles, console=console)
+    run_demo(workdir, products=articles, console=console, serve=sys.stdin.isatty() if serve is None else serve,
+             port=port)

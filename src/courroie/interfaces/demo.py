@@ -7,6 +7,7 @@ the hub between them, driven through the same configuration file and operations 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets as random_keys
 import shutil
@@ -29,6 +30,7 @@ from courroie.sandbox.config import SandboxShop, add_customer_group, write_sandb
 from courroie.sandbox.prestashop import SandboxURL, run_in_thread
 from courroie.sandbox.tryton import TrytonServer, ensure_template
 from courroie.sandbox.tryton.rpc import Rpc
+from courroie.store import Store
 
 SHOPS = {"portails": ["TLS", "BDX"], "garages": ["BDX"]}
 DATABASE = "courroie_demo"
@@ -40,7 +42,7 @@ CUSTOMERS = [
 ]
 
 
-def run_demo(workdir: Path, *, products: int, console: Console) -> None:
+def run_demo(workdir: Path, *, products: int, console: Console, serve: bool = False, port: int = 8400) -> None:
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
@@ -75,8 +77,16 @@ def run_demo(workdir: Path, *, products: int, console: Console) -> None:
 
         console.rule("[bold]7. What moved where")
         _print_summary(config, console)
-        console.print(f"\nExplore it: [bold]courroie status --config {config}[/bold] (with the shops stopped, "
-                      "the store and journal remain), or run `courroie journal --record SKU`.")
+        console.rule("[bold]8. The console")
+        password = _console_user(config, workdir)
+        console.print(f"sign in at http://127.0.0.1:{port}/ as [bold]admin[/bold] with the password in "
+                      f"{workdir / 'console-password.txt'}: [bold]{password}[/bold]")
+        if serve:
+            console.print("`courroie run` now serves every flow on its schedule and the console; Ctrl-C stops it all.")
+            _serve(config, port)
+        else:
+            console.print(f"Explore it: [bold]courroie demo --serve[/bold] keeps the ERP, the shops and the console "
+                          f"running; [bold]courroie status --config {config}[/bold] reads the store.")
 
 
 # --- the systems ------------------------------------------------------------------------------------
@@ -129,6 +139,25 @@ def _rpc(erp: TrytonServer) -> Rpc:
     rpc = Rpc(erp.url, DATABASE)
     rpc.login(erp.user, erp.password)
     return rpc
+
+
+def _console_user(config: Path, workdir: Path) -> str:
+    """An admin for the console, with a password of its own kept beside the demo's databases."""
+    from courroie.store.console import Users
+    users, password = Users(Store(load_config(config).store)), random_keys.token_urlsafe(12)
+    users.add("admin", password, "admin")
+    (workdir / "console-password.txt").write_text(password + "\n", encoding="utf-8")
+    return password
+
+
+def _serve(config: Path, port: int) -> None:
+    from courroie.interfaces.logs import setup_logging
+    from courroie.interfaces.service import serve
+    setup_logging(logging.INFO, json=False, quiet=True)
+    try:
+        asyncio.run(serve(load_config(config), host="127.0.0.1", port=port, grace=5))
+    except KeyboardInterrupt:
+        pass
 
 
 # --- the job ----------------------------------------------------------------------------------------

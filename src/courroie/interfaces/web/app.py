@@ -45,11 +45,12 @@ class Console:
                                  absolute=timedelta(seconds=settings.absolute_timeout))
         self.config_history = ConfigHistory(self.hub.store)
         self.sign_in_limiter = SignInLimiter(settings.sign_in_attempts)
-        self.tasks: set[asyncio.Task] = set()       # "sync now" runs started here (console alone)
+        self.tasks: dict[object, asyncio.Task] = {}     # runs started here (console alone), by what they do
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(),
                                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
         self.templates.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-        self.templates.globals.update(moment=i18n.moment, number=i18n.number, languages=i18n.LANGUAGES)
+        self.templates.globals.update(moment=i18n.moment, number=i18n.number, duration=i18n.duration,
+                                      languages=i18n.LANGUAGES)
 
     async def render(self, request: Request, template: str, context: dict[str, Any] | None = None,
                      status_code: int = 200) -> HTMLResponse:
@@ -63,11 +64,16 @@ class Console:
     async def error(self, request: Request, status: int, message: str) -> HTMLResponse:
         return await self.render(request, "error.html", {"status": status, "message": message}, status)
 
-    def start(self, coroutine: Any) -> None:
-        """Keep a background run alive until it ends (asyncio holds only weak references to tasks)."""
-        task = asyncio.create_task(coroutine)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+    def start(self, coroutine: Any, key: object = None) -> bool:
+        """Run in the background, kept alive until it ends (asyncio holds only weak references to tasks).
+        With a ``key`` (a flow and a shop): not twice at once; returns False when one is still running."""
+        key = key if key is not None else object()
+        if key in self.tasks:
+            coroutine.close()
+            return False
+        self.tasks[key] = task = asyncio.create_task(coroutine)
+        task.add_done_callback(lambda _: self.tasks.pop(key, None))
+        return True
 
 
 def create_console(hub: Hub, scheduler: Scheduler | None = None) -> Starlette:

@@ -5,13 +5,13 @@ the browser's Accept-Language."""
 from __future__ import annotations
 
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -69,3 +69,8 @@ def moment(value: datetime | None) -> str:
 
 def number(value: Decimal | float | int | str | None) -> str:
     return format_decimal(Decimal(str(value)), locale=_current.get()) if value not in (None, "") else "—"
+
+
+def duration(seconds: float | None) -> str:
+    """"12 seconds", "3 minutes", "2 hours", in the reader's language."""
+    return format_timedelta(timedelta(seconds=seconds), locale=_current.get()) if seconds is not None else "—"

@@ -70,7 +70,7 @@ async def sync_now(request: Request) -> Response:
     if job is not None:
         console.scheduler.run_now(job)
     else:
-        console.start(FLOWS[flow](console.hub, shop, dry_run=False))
+        console.start(FLOWS[flow](console.hub, shop, dry_run=False), key=(flow, shop))
     return RedirectResponse(request.url_for("overview").path + f"?asked={flow}/{shop}", status_code=303)
 
 
