@@ -6,7 +6,7 @@ import pytest
 
 from courroie.store import Store
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.tryton", "tests.fixtures.hub"]
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.tryton", "tests.fixtures.hub", "tests.fixtures.browser"]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
