@@ -21,6 +21,7 @@ Decisions are written in each case's docstring where the input is odd but accept
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import json
@@ -33,6 +34,7 @@ from typing import Any
 import httpx
 import pytest
 
+from courroie.interfaces.operations import retry_blocked
 from courroie.sandbox.tryton.catalog import Catalog
 from tests.fixtures.hub import KEYS
 from tests.fixtures.orders import JOURNALS, OrdersEnv, Tamper, field_is, money, order_id_is, orders_env
@@ -943,6 +945,20 @@ def test_nothing_is_lost_and_nothing_is_imported_twice(corpus: Corpus):
     for placed in [*corpus.good, *corpus.placed.values()]:
         assert len(env.tryton().sales(placed.erp_reference)) <= 1
     assert len(env.tryton().search_read("party.party", [], ["id"])) > 10          # SQL in text executed nowhere
+
+
+def test_an_unreadable_order_is_read_again_from_the_shop_when_retried(corpus: Corpus):
+    """Once the shop answers properly again (the PHP notice fixed), a retry reads the order from the shop
+    again rather than the unreadable answer kept: it is imported once, from the fresh document."""
+    env, placed = corpus.env, corpus.placed["php-notice-in-the-orders-answer"]
+    [entry] = env.blocked_of(placed.shop, str(placed.order_id)) or env.blocked_of(placed.shop, placed.reference)
+    corpus.tamper.broken[:] = [(resource, match) for resource, match in corpus.tamper.broken
+                               if not (resource == "orders" and match({"id": str(placed.order_id)}))]
+    [outcome] = asyncio.run(retry_blocked(env.hub(), entry["id"]))
+    assert outcome["result"] == "went through", outcome
+    assert env.inbox(placed.shop, placed.order_id).state == "imported"
+    assert len(env.tryton().sales(placed.erp_reference)) == 1
+    equal_totals(corpus, placed)
 
 
 def test_a_10000_line_order_is_handled_in_reasonable_time_and_never_made_twice(env: OrdersEnv, good_skus: list[str],

@@ -465,6 +465,10 @@ class PrestaShopShop:
         async for incoming in self._orders.read_orders(updated_since):
             yield incoming
 
+    async def read_order(self, order_id: str) -> IncomingOrder | None:
+        found = await self._orders.alone(order_id)
+        return found[0] if found else None
+
     # --- fulfilment ---------------------------------------------------------------------------
 
     async def set_order_status(self, update: StatusUpdate) -> None:

@@ -91,14 +91,14 @@ class OrderReader:
                 log.warning("shop %s: an answer about orders %d-%d is unreadable (%s); reading them one by one",
                             self._config.name, offset + 1, offset + ORDERS_PER_PAGE, unreadable)
                 rows = await self._client.read("orders", display="[id]", **page)
-                found = [order for row in rows for order in await self._alone(as_text(row.get("id")))]
+                found = [order for row in rows for order in await self.alone(as_text(row.get("id")))]
             for incoming in found:
                 yield incoming
             if len(rows) < ORDERS_PER_PAGE:
                 return
             offset += ORDERS_PER_PAGE
 
-    async def _alone(self, order_id: str) -> list[IncomingOrder]:
+    async def alone(self, order_id: str) -> list[IncomingOrder]:
         """One order read and assembled by itself; its unreadable answer, if that is what it gives."""
         try:
             return await self._assemble(await self._client.read("orders", filters={"id": f"[{order_id}]"}))
