@@ -59,6 +59,25 @@ class Hub:
     def bindings(self, connection: str, kind: str) -> Bindings:
         return Bindings(self.store, connection, kind)
 
+    def reconfigure(self, config: HubConfig) -> None:
+        """Use a new configuration (edited in the console) from now on: a shop whose connector settings
+        changed gets a new connector, the others keep theirs and their open connections.
+
+        A replaced connector is not closed: a flow run started before the change may still be using it,
+        and no delay bounds a run (a catalog run takes as long as the catalog), so closing it on a timer
+        could cut a run short. It is dropped here and garbage-collected, sockets included, once the last
+        run holding it ends. Connectors are swapped in place (same dict, same keys): a loop over
+        ``hub.shops`` paused at an ``await`` goes on unharmed."""
+        old = {entry.name: entry for entry in self.config.shops}
+        for entry in config.shops:
+            before = old.get(entry.name)
+            if before is None or before.type != entry.type or before.connector != entry.connector \
+                    or entry.name not in self.shops:
+                self.shops[entry.name] = SHOPS[entry.type].connector(entry.connector)
+        for name in set(self.shops) - {entry.name for entry in config.shops}:
+            del self.shops[name]
+        self.config = config
+
     def selected_shops(self, name: str | None = None) -> list[str]:
         if name is None:
             return list(self.shops)

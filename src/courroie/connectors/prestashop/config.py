@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -24,6 +25,9 @@ DEFAULT_ORDER_STATES: dict[SaleState, int] = {
 }
 
 
+Id = Annotated[int, Field(ge=1)]                # a PrestaShop row id: 1 and up
+
+
 class PrestaShopConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -32,18 +36,18 @@ class PrestaShopConfig(BaseModel):
     key: SecretStr                             # webservice key, sent only as HTTP Basic user
     shop_id: int | None = Field(default=None, ge=1)          # multistore: id_shop
     shop_group_id: int | None = Field(default=None, ge=1)    # multistore: id_group_shop
-    languages: dict[str, int] = Field(default_factory=lambda: {"en": 1, "fr": 2})   # code → id_lang
+    languages: dict[str, Id] = Field(default_factory=lambda: {"en": 1, "fr": 2})   # code → id_lang
     fallback_language: str = "en"
-    order_states: dict[SaleState, int] = Field(default_factory=lambda: dict(DEFAULT_ORDER_STATES))
+    order_states: dict[SaleState, Id] = Field(default_factory=lambda: dict(DEFAULT_ORDER_STATES))
     send_email: bool = False                   # ask PrestaShop to mail the customer on status changes
     # ERP carrier name → PrestaShop id_carrier, for shipments made with another carrier than the one
     # the customer chose (unmapped names are looked up among the shop's carriers by name).
-    carriers: dict[str, int] = Field(default_factory=dict)
+    carriers: dict[str, Id] = Field(default_factory=dict)
     # Employee shown as the author of the hub's private order notes (0: none; the order page then
     # shows the note next to the customer's name, still marked private).
     note_employee_id: int = Field(default=0, ge=0)
     home_category_id: int = Field(default=2, ge=1)   # parent of top-level categories, default category
-    tax_rules_groups: dict[str, int] = Field(default_factory=dict)   # Product.tax_group → id_tax_rules_group
+    tax_rules_groups: dict[str, Id] = Field(default_factory=dict)   # Product.tax_group → id_tax_rules_group
     default_tax_rules_group: int | None = None  # when a product names no tax group
     timezone: str = "Europe/Paris"             # the shop's own time zone: date filters are local
     concurrency: int = Field(default=4, ge=1, le=32)
@@ -51,10 +55,10 @@ class PrestaShopConfig(BaseModel):
     price_batch_size: int = Field(default=50, ge=1, le=500)   # <specific_price> records per POST
     timeout: float = Field(default=30.0, gt=0)
     # B2B: ERP price list or customer group name → PrestaShop id_group (specific prices, promotions).
-    customer_groups: dict[str, int] = Field(default_factory=dict)
+    customer_groups: dict[str, Id] = Field(default_factory=dict)
     # ISO code → id, when the shop's own tables should not be read (else `currencies`/`countries`, once).
-    currencies: dict[str, int] = Field(default_factory=dict)
-    countries: dict[str, int] = Field(default_factory=dict)
+    currencies: dict[str, Id] = Field(default_factory=dict)
+    countries: dict[str, Id] = Field(default_factory=dict)
     default_currency: str = "EUR"              # amounts of cart rules (vouchers) are in this currency
     extra_fields: dict[str, str] = Field(default_factory=dict)   # ERP free field → product field
     short_description_limit: int = Field(default=800, ge=1)      # PS_PRODUCT_SHORT_DESC_LIMIT
