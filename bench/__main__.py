@@ -11,16 +11,20 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.catalog import catalog_benchmark
+from bench.console import console_benchmark
 from bench.odoo_orders import odoo_orders_benchmark
 from bench.orders import orders_benchmark
 from bench.stock import stock_benchmark
+from bench.stock_api import stock_api_benchmark
 
 BENCHMARKS = {
     "catalog": (catalog_benchmark, "Catalog push, 1,000 products × 2 shops, sandbox at its default latency"),
     "catalog-large": (lambda: catalog_benchmark(10_000, 3, changed=0.01, naive_sample=300),
                       "Catalog push, 10,000 products × 3 shops, 1 % changed, naive exporter side by side"),
+    "console": (console_benchmark, "Console pages on a large store (SQLite, and PostgreSQL where installed)"),
     "odoo-orders": (odoo_orders_benchmark, "Orders into the Odoo double through the orders flow, one per call vs batches"),
     "orders": (orders_benchmark, "Orders into the real Tryton: 1,000 waiting, then live ones polled every 10 s"),
+    "stock-api": (stock_api_benchmark, "Store stock lookup GET /api/v1/stock/SKU?store=CODE at a steady rate (open loop)"),
     "stock": (stock_benchmark, "Stock: push throughput and ERP → shop latency against sandboxes, "
                                "then a no-change pass over 100,000 articles"),
 }

@@ -127,22 +127,31 @@ class StockRules:
         return cls(settings, resolved(settings.safety_by_category), resolved(settings.backorders_by_category))
 
     def safety(self, sku: str, categories: Iterable[str]) -> int:
+        return self.safety_rule(sku, categories)[0]
+
+    def safety_rule(self, sku: str, categories: Iterable[str]) -> tuple[int, str]:
+        """The units held back, and which rule says so: "sku", "category" or "shop"."""
         if sku in self.settings.safety_by_sku:
-            return self.settings.safety_by_sku[sku]
+            return self.settings.safety_by_sku[sku], "sku"
         mine = set(categories)
         found = [value for keys, value in self.safety_by_category if keys & mine]
-        return max(found) if found else self.settings.safety
+        return (max(found), "category") if found else (self.settings.safety, "shop")
 
     def backorders(self, sku: str, erp: bool | None, categories: Iterable[str]) -> bool | None:
+        return self.backorders_rule(sku, erp, categories)[0]
+
+    def backorders_rule(self, sku: str, erp: bool | None, categories: Iterable[str]) -> tuple[bool | None, str]:
+        """Back-orders allowed or not (None: as the shop has it), and which rule says so: "sku",
+        "erp", "category" or "shop"."""
         if sku in self.settings.backorders_by_sku:
-            return self.settings.backorders_by_sku[sku]
+            return self.settings.backorders_by_sku[sku], "sku"
         if erp is not None:
-            return erp
+            return erp, "erp"
         mine = set(categories)
         found = [value for keys, value in self.backorders_by_category if keys & mine]
         if found:
-            return all(found)
-        return self.settings.backorders
+            return all(found), "category"
+        return self.settings.backorders, "shop"
 
     def target(self, sku: str, available: Available | None, pending: Decimal) -> Target:
         if available is None:                   # no stock anywhere the shop draws from
@@ -258,6 +267,13 @@ async def read_levels(erp, locations: Sequence[str], since: datetime | None) -> 
     if hasattr(erp, "read_stock_changes"):
         return await erp.read_stock_changes(list(locations), since)
     return await erp.read_stock(list(locations)), None
+
+
+def known_category_tree(hub) -> CategoryTree | None:
+    """The ERP's category tree as this process's stock passes last read it, without asking the ERP
+    (None: not read yet), for the console to resolve category rules as the flow does."""
+    shared = getattr(hub, "_stock_shared", None)
+    return shared.tree if shared else None
 
 
 async def category_tree(run: FlowRun) -> CategoryTree:

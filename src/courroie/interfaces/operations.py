@@ -61,6 +61,15 @@ def status_report(hub: Hub) -> dict[str, Any]:
 async def retry_blocked(hub: Hub, entry_id: int | None) -> list[dict[str, Any]]:
     """Retry one open entry, or all; orders are imported again, other records re-sent by their flow."""
     entries = [hub.blocked.get(entry_id)] if entry_id is not None else hub.blocked.list()
+    return await _retried(hub, entries)
+
+
+async def retry_blocked_many(hub: Hub, entry_ids: list[int]) -> list[dict[str, Any]]:
+    """Retry the chosen open entries: each flow runs once for all of its own (orders: each imported again)."""
+    return await _retried(hub, [hub.blocked.get(entry_id) for entry_id in entry_ids])
+
+
+async def _retried(hub: Hub, entries: list[dict[str, Any] | None]) -> list[dict[str, Any]]:
     entries = [e for e in entries if e and e["state"] == "open"]
     outcome = []
     async with hub:
@@ -79,14 +88,22 @@ async def retry_blocked(hub: Hub, entry_id: int | None) -> list[dict[str, Any]]:
 
 
 async def _retry_orders(hub: Hub, shop: str, entries: list[dict[str, Any]]) -> None:
-    """Blocked orders are imported again. Orders already in the ERP wait for a person's review of a
-    change made in the shop: nothing to retry, the entry stays until skipped."""
+    """Blocked orders are imported again; one whose document could not be read is read from the shop
+    again first. Orders already in the ERP wait for a person's review of a change made in the shop:
+    nothing to retry, the entry stays until skipped."""
     async with flow_run(hub, "orders", shop) as run:
         for entry in entries:
             inbox_entry = _inbox_entry(hub, shop, entry["record"])
             if inbox_entry is None or inbox_entry.state in (IMPORTED, CANCELLED):
                 continue
-            hub.inbox.set_state(inbox_entry.id, NEW)
+            if inbox_entry.order() is None:
+                fresh = await run.attempt(entry["record"], lambda: hub.shops[shop].read_order(inbox_entry.external_id),
+                                          peer=shop)
+                if fresh is not None:
+                    hub.inbox.revise(inbox_entry.id, fresh)
+                hub.inbox.set_state(inbox_entry.id, NEW, reason=fresh.error if fresh else None)
+            else:
+                hub.inbox.set_state(inbox_entry.id, NEW)
             await import_entry(run, hub.inbox.by_id(inbox_entry.id))
 
 
@@ -100,6 +117,7 @@ async def approve_order(hub: Hub, shop: str, reference: str, by: str) -> dict[st
     hub.inbox.approve(entry.id, by)
     hub.journal.write(connection=shop, flow="orders", action="approved", record=f"{shop}/{reference}",
                       message=f"approved by {by}")
+    imported = False            # stays so when the ERP cannot be reached (the run records why)
     async with hub, flow_run(hub, "orders", shop) as run:
         imported = await import_entry(run, hub.inbox.by_id(entry.id))
     after = hub.inbox.by_id(entry.id)
@@ -132,10 +150,19 @@ def _inbox_entry(hub: Hub, shop: str, record: str):
 
 async def plan_flow(hub: Hub, flow: str, *, shop: str | None = None) -> dict[str, dict[str, Any]]:
     """What a flow would do, per connection, without writing anything: counts and record by record."""
-    async with hub:
-        await FLOWS[flow](hub, shop, dry_run=True)
+    runs = []
+
+    def planned(run) -> None:          # this plan's own runs: a shared hub sees other runs end meanwhile
+        if run.dry_run and run.flow == flow:
+            runs.append(run)
+    hub.observers.append(planned)
+    try:
+        async with hub:
+            await FLOWS[flow](hub, shop, dry_run=True)
+    finally:
+        hub.observers.remove(planned)
     return {run.connection: {"status": run.status, "message": run.message, "counts": dict(run.counts),
-                             "planned": run.planned} for run in hub.flow_runs}
+                             "planned": run.planned} for run in runs}
 
 
 async def explain(hub: Hub, sku: str, shop: str) -> dict[str, Any]:

@@ -6,15 +6,30 @@ One open entry per (connection, flow, record): blocking it again counts an attem
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 
 from courroie.secrets import redact
 from courroie.store.db import Store, utcnow
+from courroie.store.paging import newest_first
 from courroie.store.tables import blocked
 
 OPEN, RESOLVED, SKIPPED = "open", "resolved", "skipped"
+STATES = (OPEN, RESOLVED, SKIPPED)
+# What a list shows of an entry: all but the payload (a whole shop document, shown one entry at a time).
+LISTED = [column for column in blocked.c if column.name != "payload"]
+
+
+@dataclass(frozen=True)
+class BlockedFilter:
+    """What the console's blocked list is narrowed to."""
+
+    connection: str | None = None
+    flow: str | None = None
+    state: str | None = OPEN           # None: every state
+    text: str | None = None            # part of the record or of the reason, any case
 
 
 class BlockedList:
@@ -83,3 +98,38 @@ class BlockedList:
                  .group_by(blocked.c.connection, blocked.c.flow))
         with self.store.engine.connect() as db:
             return {(connection, flow): count for connection, flow, count in db.execute(query)}
+
+    def page(self, wanted: BlockedFilter, *, before: int | None = None, after: int | None = None,
+             size: int = 50) -> tuple[list[dict[str, Any]], bool]:
+        """One page of entries, newest first, without their payload; and whether more lie beyond it
+        (see ``paging.newest_first``)."""
+        conditions = _conditions(wanted)
+        key = blocked.c.id + 0 if conditions else blocked.c.id      # as in Inbox.page: the filter's index first
+        ids = newest_first(select(blocked.c.id).where(*conditions), key, before=before, after=after, size=size)
+        with self.store.engine.connect() as db:
+            found = list(db.execute(ids).scalars())
+            rows = db.execute(select(*LISTED).where(blocked.c.id.in_(found[:size])).order_by(blocked.c.id.desc()))
+            return [dict(row._mapping) for row in rows], len(found) > size
+
+    def count(self, wanted: BlockedFilter) -> int:
+        query = select(func.count()).select_from(blocked).where(*_conditions(wanted))
+        with self.store.engine.connect() as db:
+            return db.execute(query).scalar_one()
+
+    def open_entry(self, connection: str, flow: str, record: str) -> dict[str, Any] | None:
+        """The open entry of one record, if it is blocked now."""
+        query = select(*LISTED).where((blocked.c.state == OPEN) & (blocked.c.connection == connection)
+                                      & (blocked.c.flow == flow) & (blocked.c.record == record))
+        with self.store.engine.connect() as db:
+            row = db.execute(query).first()
+        return dict(row._mapping) if row else None
+
+
+def _conditions(wanted: BlockedFilter) -> list[ColumnElement[bool]]:
+    conditions = [column == value for column, value in ((blocked.c.connection, wanted.connection),
+                                                        (blocked.c.flow, wanted.flow), (blocked.c.state, wanted.state))
+                  if value]
+    if wanted.text and (text := wanted.text.strip()):
+        conditions.append(or_(blocked.c.record.icontains(text, autoescape=True),
+                              blocked.c.reason.icontains(text, autoescape=True)))
+    return conditions

@@ -14,16 +14,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from courroie.model import IncomingOrder, Order
 from courroie.store.db import Store, utcnow
+from courroie.store.paging import newest_first
 from courroie.sync.fingerprints import fingerprint
 from courroie.store.tables import inbox
 
 NEW, IMPORTED, ON_HOLD, BLOCKED, CANCELLED, SKIPPED = "new", "imported", "on_hold", "blocked", "cancelled", "skipped"
 NOT_YET_IN_ERP = (NEW, ON_HOLD, BLOCKED)
+STATES = (NEW, IMPORTED, ON_HOLD, BLOCKED, CANCELLED, SKIPPED)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,42 @@ class InboxEntry:
         return Order.model_validate(self.parsed) if self.parsed else None
 
 
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the console's list of orders is narrowed to (each one optional)."""
+
+    shop: str | None = None
+    state: str | None = None
+    received_from: datetime | None = None
+    received_before: datetime | None = None
+    customer: str | None = None        # part of the e-mail, a name or the company
+    reference: str | None = None       # the shop's reference (or id) exactly
+
+
+@dataclass(frozen=True)
+class InboxLine:
+    """One order in the console's list: what it shows, without the raw document."""
+
+    id: int
+    shop: str
+    external_id: str
+    reference: str | None
+    state: str
+    parsed: dict[str, Any] | None
+    erp_key: str | None
+    reason: str | None
+    received_at: datetime
+    updated_at: datetime
+    approved_by: str | None
+
+
+def customer_text_of(parsed: dict[str, Any] | None) -> str | None:
+    """What the customer search matches: e-mail, names and company, casefolded."""
+    customer = (parsed or {}).get("customer") or {}
+    words = [customer.get(name) or "" for name in ("email", "first_name", "last_name", "company")]
+    return " ".join(" ".join(words).split()).casefold()[:500] or None
+
+
 def content_digest(incoming: IncomingOrder) -> str:
     """What the order says, leaving out the shop's state label (the hub's own status updates change it)."""
     if incoming.order is None:
@@ -62,8 +100,9 @@ class Inbox:
             return existing, False
         now = utcnow()
         order = incoming.order
+        parsed = order.model_dump(mode="json") if order else None
         values = dict(shop=shop, external_id=incoming.external_id, reference=order.reference if order else None,
-                      state=NEW, raw=incoming.raw, parsed=order.model_dump(mode="json") if order else None,
+                      state=NEW, raw=incoming.raw, parsed=parsed, customer=customer_text_of(parsed),
                       reason=incoming.error, shop_updated_at=incoming.updated_at, received_at=now, updated_at=now,
                       digest=content_digest(incoming))
         try:
@@ -76,7 +115,8 @@ class Inbox:
     def revise(self, entry_id: int, incoming: IncomingOrder) -> InboxEntry:
         """Keep the latest document of an order the shop changed."""
         order = incoming.order
-        values = dict(raw=incoming.raw, parsed=order.model_dump(mode="json") if order else None,
+        parsed = order.model_dump(mode="json") if order else None
+        values = dict(raw=incoming.raw, parsed=parsed, customer=customer_text_of(parsed),
                       digest=content_digest(incoming), shop_updated_at=incoming.updated_at, updated_at=utcnow())
         with self.store.engine.begin() as db:
             db.execute(update(inbox).where(inbox.c.id == entry_id).values(**values))
@@ -102,9 +142,17 @@ class Inbox:
         return _entry(row) if row else None
 
     def by_id(self, entry_id: int) -> InboxEntry | None:
-        with self.store.engine.connect() as db:
-            row = db.execute(select(inbox).where(inbox.c.id == entry_id)).first()
+        row = self._row(entry_id)
         return _entry(row) if row else None
+
+    def as_stored(self, entry_id: int) -> dict[str, Any] | None:
+        """Every column of one entry (dates, approval, raw document), for the console's order page."""
+        row = self._row(entry_id)
+        return dict(row._mapping) if row else None
+
+    def _row(self, entry_id: int):
+        with self.store.engine.connect() as db:
+            return db.execute(select(inbox).where(inbox.c.id == entry_id)).first()
 
     def in_state(self, shop: str | None, *states: str, limit: int | None = None) -> list[InboxEntry]:
         query = select(inbox).where(inbox.c.state.in_(states)).order_by(inbox.c.id)
@@ -140,10 +188,49 @@ class Inbox:
         with self.store.engine.connect() as db:
             return {(shop, state): count for shop, state, count in db.execute(query)}
 
+    def page(self, wanted: InboxFilter, *, before: int | None = None, after: int | None = None,
+             size: int = 50) -> tuple[list[InboxLine], bool]:
+        """One page of orders, newest first, paged on the id (keyset: as fast deep down as on top):
+        ``before`` an id gives the older ones, ``after`` the newer ones. Also tells whether more lie
+        beyond, in the direction paged. The ids are found first, from indexes alone; only the page's
+        rows are read (they are wide: raw and parsed documents)."""
+        conditions = _conditions(wanted)
+        # Filtered, the id goes through "+ 0": SQLite then scans a narrow index that answers the filter
+        # instead of walking the table in id order, reading each wide row (customer and dates come last).
+        key = inbox.c.id + 0 if conditions else inbox.c.id
+        ids = newest_first(select(inbox.c.id).where(*conditions), key, before=before, after=after, size=size)
+        columns = [inbox.c[name] for name in InboxLine.__dataclass_fields__]
+        with self.store.engine.connect() as db:
+            found = list(db.execute(ids).scalars())
+            rows = db.execute(select(*columns).where(inbox.c.id.in_(found[:size])).order_by(inbox.c.id.desc()))
+            return [InboxLine(**row._mapping) for row in rows], len(found) > size
+
+    def count(self, wanted: InboxFilter) -> int:
+        query = select(func.count()).select_from(inbox).where(*_conditions(wanted))
+        with self.store.engine.connect() as db:
+            return db.execute(query).scalar_one()
+
     def newest_shop_update(self, shop: str) -> datetime | None:
         query = select(func.max(inbox.c.shop_updated_at)).where(inbox.c.shop == shop)
         with self.store.engine.connect() as db:
             return db.execute(query).scalar()
+
+
+def _conditions(wanted: InboxFilter) -> list[ColumnElement[bool]]:
+    conditions = []
+    if wanted.shop:
+        conditions.append(inbox.c.shop == wanted.shop)
+    if wanted.state:
+        conditions.append(inbox.c.state == wanted.state)
+    if wanted.received_from:
+        conditions.append(inbox.c.received_at >= wanted.received_from)
+    if wanted.received_before:
+        conditions.append(inbox.c.received_at < wanted.received_before)
+    if wanted.customer and (words := wanted.customer.casefold().split()):
+        conditions += [inbox.c.customer.contains(word, autoescape=True) for word in words]
+    if wanted.reference and (reference := wanted.reference.strip()):
+        conditions.append(inbox.c.reference.in_(list(dict.fromkeys((reference, reference.upper())))))
+    return conditions
 
 
 def _entry(row) -> InboxEntry:

@@ -158,6 +158,47 @@ class StockCache:
         with self.store.engine.connect() as db:
             return set(db.execute(query).scalars())
 
+    # --- the console's questions
+
+    def levels_of(self, sku: str) -> list[dict[str, Any]]:
+        """Every location's figure of one article, as last read from the ERP, with when it changed."""
+        query = select(stock_levels).where(stock_levels.c.sku == sku).order_by(stock_levels.c.location)
+        with self.store.engine.connect() as db:
+            return [{**row._mapping, "quantity": Decimal(row.quantity)} for row in db.execute(query)]
+
+    def skus_starting(self, prefix: str, limit: int = 50) -> list[str]:
+        """Articles of the cache whose SKU starts with ``prefix``, in its exact case."""
+        query = (select(stock_levels.c.sku).distinct().where(stock_levels.c.sku.startswith(prefix, autoescape=True))
+                 .order_by(stock_levels.c.sku).limit(limit))
+        if self.store.is_sqlite:        # SQLite's LIKE ignores case and the key: a range on the key obeys both
+            query = query.where(stock_levels.c.sku.between(prefix, prefix + "\U0010ffff"))
+        with self.store.engine.connect() as db:
+            return list(db.execute(query).scalars())
+
+    def recently_changed(self, limit: int = 50, before: tuple[datetime, str, str] | None = None
+                         ) -> list[dict[str, Any]]:
+        """The figures that changed last (newest first), ``limit`` at most, after ``before`` (the
+        (changed_at, sku, location) of the previous page's last row): one query per location on
+        ix_stock_levels_changed, merged, rather than a sort of the whole table."""
+        # A whole read changes many rows at one instant: ties go by SKU and location in code point order,
+        # the order Python merges in (PostgreSQL's own collation may differ: "C" is code points).
+        sku, location_column = (stock_levels.c.sku, stock_levels.c.location) if self.store.is_sqlite \
+            else (stock_levels.c.sku.collate("C"), stock_levels.c.location.collate("C"))
+        rows: list[dict[str, Any]] = []
+        with self.store.engine.connect() as db:
+            locations = list(db.execute(select(stock_reads.c.location)).scalars())   # each read once at least
+            for location in locations:
+                query = (select(stock_levels).where(stock_levels.c.location == location)
+                         .order_by(stock_levels.c.changed_at.desc(), sku.desc()).limit(limit))
+                if before is not None:
+                    changed_at, after_sku, after_location = before
+                    query = query.where((stock_levels.c.changed_at < changed_at) | (
+                        (stock_levels.c.changed_at == changed_at)
+                        & ((sku < after_sku) | ((sku == after_sku) & (location_column < after_location)))))
+                rows += [{**row._mapping, "quantity": Decimal(row.quantity)} for row in db.execute(query)]
+        rows.sort(key=lambda row: (row["changed_at"], row["sku"], row["location"]), reverse=True)
+        return rows[:limit]
+
     # --- when each location was read
 
     def mark_read(self, locations: Sequence[str], at: datetime, *, full: bool) -> None:

@@ -73,8 +73,13 @@ inbox = Table(
     Column("digest", String(64), nullable=True),          # of what the order says, to see later edits
     Column("approved_by", String(100), nullable=True),    # a person let a held order through
     Column("approved_at", UtcDateTime(), nullable=True),
+    Column("customer", String(500), nullable=True),       # e-mail, names, company, casefolded: the console's search
     UniqueConstraint("shop", "external_id", name="uq_inbox_shop_order"),
     Index("ix_inbox_state", "shop", "state"),
+    # The console's filters in one narrow index, with the id (SQLite's indexes hold it anyway): rows are
+    # wide (raw and parsed order), and a page's ids are found from this index alone (bench/console.py).
+    Index("ix_inbox_console", "shop", "state", "received_at", "customer", postgresql_include=["id"]),
+    Index("ix_inbox_reference", "reference"),        # a person's search, approve by reference
 )
 
 # What happened, record by record: the answer to "why does this shop show this value?".

@@ -64,6 +64,16 @@ class Console:
     async def error(self, request: Request, status: int, message: str) -> HTMLResponse:
         return await self.render(request, "error.html", {"status": status, "message": message}, status)
 
+    def run_flow_now(self, flow: str, shop: str) -> None:
+        """Under `courroie run`, the scheduler runs the job at once (in its turn, never twice side by
+        side); with the console alone, the flow runs here in the background."""
+        from courroie.flows.registry import FLOWS
+        job = self.scheduler.find(flow, shop) if self.scheduler else None
+        if job is not None:
+            self.scheduler.run_now(job)
+        else:
+            self.start(FLOWS[flow](self.hub, shop, dry_run=False), key=(flow, shop))
+
     def start(self, coroutine: Any, key: object = None) -> bool:
         """Run in the background, kept alive until it ends (asyncio holds only weak references to tasks).
         With a ``key`` (a flow and a shop): not twice at once; returns False when one is still running."""

@@ -57,8 +57,6 @@ def next_run(console: Console, shop: str, flow: str, run: dict[str, Any] | None)
 
 
 async def sync_now(request: Request) -> Response:
-    """Under `courroie run`, the scheduler runs the job at once (in its turn, never twice side by side);
-    with the console alone, the flow runs here in the background."""
     console, form = console_of(request), await request.form()
     shop, flow = str(form.get("shop", "")), str(form.get("flow", ""))
     if shop not in console.hub.shops or flow not in FLOWS:
@@ -66,11 +64,7 @@ async def sync_now(request: Request) -> Response:
     user = session_of(request).user.name
     console.hub.journal.write(connection=shop, flow=flow, action="sync_now", record=f"{shop}/{flow}",
                               message=f"{user} asked for a run now")
-    job = console.scheduler.find(flow, shop) if console.scheduler else None
-    if job is not None:
-        console.scheduler.run_now(job)
-    else:
-        console.start(FLOWS[flow](console.hub, shop, dry_run=False), key=(flow, shop))
+    console.run_flow_now(flow, shop)
     return RedirectResponse(request.url_for("overview").path + f"?asked={flow}/{shop}", status_code=303)
 
 
