@@ -414,6 +414,63 @@ def test_waiting_orders_go_in_one_create_and_a_bad_one_is_blocked_alone(odoo_env
     assert entry.state == "blocked" and "unknown SKU ONLY-IN-SHOP" in entry.reason
 
 
+def test_a_warm_batch_costs_odoo_at_most_three_calls_per_order(odoo_env, catalog):
+    """Customers who ordered before (steady operation): their orders are looked up, created, confirmed
+    and paid in a few calls per batch, the run's reference lookups included."""
+    env = odoo_env
+    skus = in_stock_skus(catalog, "TLS", 6, skip=8)
+    customers = [f"warm-{n}@example.com" for n in range(4)]
+    for n, email in enumerate(customers):
+        env.place_order("shop-a", [(skus[n], 1)], email=email)
+    assert env.run("orders", "shop-a")["shop-a"]["counts"]["imported"] == len(customers)
+    orders = [env.place_order("shop-a", [(skus[n % 6], 1), (skus[(n + 1) % 6], 1)], email=customers[n % 4])
+              for n in range(12)]
+    env.sandbox.counters.reset()
+    runs = env.run("orders", "shop-a")
+    assert runs["shop-a"]["counts"]["imported"] == len(orders), runs
+    calls = env.sandbox.counters
+    assert calls.total <= 3 * len(orders), calls.calls
+    assert calls.calls["res.partner.search_read"] <= 2 and calls.calls["account.payment.create"] == 1, calls.calls
+
+
+def test_an_order_odoo_refuses_in_a_batch_is_blocked_alone_and_imported_once_on_the_retry(odoo_env, catalog):
+    """Odoo refuses one order's sale and another's payment (a constraint of a merchant's module, say):
+    the batch's other orders go through once, the two are blocked, and their retry adds nothing twice."""
+    import asyncio
+
+    from courroie.interfaces.operations import retry_blocked
+    from tests.connectors.odoo.odoo_support import odoo_refuses
+
+    env, odoo = odoo_env, odoo_env.odoo()
+    skus = in_stock_skus(catalog, "TLS", 5, skip=2)
+    orders = [env.place_order("shop-a", [(sku, 1)], email=f"refused-{n}@example.com") for n, sku in enumerate(skus)]
+    no_sale, no_payment = (f"shop-a/{orders[n]['reference']}" for n in (1, 3))
+    field = "memo" if env.version == "18.0" else "ref"
+    with odoo_refuses(env.sandbox, "sale.order", "create",
+                      lambda args: any(v.get("client_order_ref") == no_sale for v in args[0])), \
+            odoo_refuses(env.sandbox, "account.payment", "create",
+                         lambda args: any(str(v.get(field)).startswith(no_payment) for v in args[0])):
+        runs = env.run("orders", "shop-a")
+    assert runs["shop-a"]["counts"]["imported"] == 3 and runs["shop-a"]["counts"]["blocked"] == 2, runs
+    hub = env.hub()
+    assert {o["reference"]: hub.inbox.by_reference("shop-a", o["reference"]).state for o in orders} == \
+        {o["reference"]: "blocked" if n in (1, 3) else "imported" for n, o in enumerate(orders)}
+    assert odoo.sales(no_sale) == [] and [s["state"] for s in odoo.sales(no_payment)] == ["sale"]
+
+    blocked = [e for e in hub.blocked.list() if e["state"] == "open" and e["record"] in (no_sale, no_payment)]
+    assert len(blocked) == 2
+    for entry in blocked:
+        asyncio.run(retry_blocked(env.hub(), entry["id"]))
+    hub = env.hub()
+    for order in orders:
+        reference = f"shop-a/{order['reference']}"
+        assert hub.inbox.by_reference("shop-a", order["reference"]).state == "imported"
+        [sale] = odoo.sales(reference)
+        assert sale["state"] == "sale"
+        paid = odoo.search_read("account.payment", [(field, "=like", f"{reference}%")], ["amount"])
+        assert [p["amount"] for p in paid] == [pytest.approx(sale["amount_total"])]
+
+
 # --- exactly once, the hub killed half-way ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("point", POINTS)

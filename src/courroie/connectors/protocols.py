@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
-from courroie.errors import CourroieError
+from courroie.errors import CourroieError, DataError
 from courroie.model import (
     Address, Category, Customer, ErpDocument, FileRef, IncomingOrder, Order, Payment, PriceRule, Product,
     Promotion, SaleState, SaleStatus, StockLevel,
@@ -157,6 +157,37 @@ class BatchSales(Protocol):
     async def confirm_sales(self, keys: Sequence[str]) -> dict[str, CourroieError | None]: ...
 
 
+@runtime_checkable
+class BatchCustomers(Protocol):
+    """An ERP that looks up the customers of several orders at once."""
+
+    async def find_customers(self, customers: Sequence[Customer]) -> list[str | None]:
+        """``find_customer`` of each customer, in a few calls. The answers (and the records read) are
+        kept a short while, so that ``find_customer``, ``save_customer`` and ``ensure_address`` for the
+        orders of the batch ask the ERP nothing more when nothing changed."""
+        ...
+
+
+@dataclass(frozen=True)
+class SalePayments:
+    """The shop's payments of one sale, for ``BatchPayments.record_payments_of``."""
+
+    key: str
+    payments: Sequence[Payment]
+    terms: SaleTerms = SaleTerms()
+
+
+@runtime_checkable
+class BatchPayments(Protocol):
+    """An ERP that records the payments of several sales in a few calls."""
+
+    async def record_payments_of(self, sales: Sequence[SalePayments]) -> dict[str, DataError | None]:
+        """``record_payments`` of each sale: a DataError for each sale whose payments cannot be recorded,
+        the others' recorded once. A TransientError is raised for the whole call, which may be made
+        again (payments already there are recognised)."""
+        ...
+
+
 @dataclass(frozen=True)
 class ShopProductIds:
     """Where a product landed in the shop: its id and the id of each variant (0 = no combination)."""
@@ -249,6 +280,9 @@ class ShopConnector(Protocol):
     # --- orders and fulfilment
     def read_orders(self, updated_since: datetime | None) -> AsyncIterator[IncomingOrder]:
         """Every order updated at or after ``updated_since`` (all of them when None), every page."""
+        ...
+    async def read_order(self, order_id: str) -> IncomingOrder | None:
+        """One order read again by its id (a retry of one whose answer was unreadable); None: gone."""
         ...
     async def set_order_status(self, update: StatusUpdate) -> None:
         """Move the order to the shop state mapped to ``update.state`` (none mapped: nothing to do), add

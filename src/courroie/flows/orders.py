@@ -20,7 +20,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from courroie.config import OrderSettings
-from courroie.connectors.protocols import BatchSales, ErpSale, SaleDraft, SaleOutcome, SaleTerms, StatusUpdate
+from courroie.connectors.protocols import (
+    BatchCustomers, BatchPayments, BatchSales, ErpSale, SaleDraft, SaleOutcome, SalePayments, SaleTerms, StatusUpdate,
+)
 from courroie.engine.failpoints import failpoint
 from courroie.engine.runs import FlowRun, flow_run
 from courroie.errors import DataError
@@ -235,14 +237,16 @@ async def settled(run: FlowRun, entry: InboxEntry, sale: ErpSale | Held | None) 
 
 
 async def import_batch(run: FlowRun, entries: list[InboxEntry]) -> None:
-    """Several orders in a few ERP calls: each is prepared on its own (holds, checks, customer), the
-    sales are created in one call and confirmed in one; every order keeps its own outcome."""
+    """Several orders in a few ERP calls: their SKUs and customers looked up together, each order
+    prepared on its own (holds, checks, customer), the sales created in one call and confirmed in one,
+    their payments recorded together (where the ERP can); every order keeps its own outcome."""
     hub = run.hub
     settings = _settings(hub, run.connection)
     async with hub.erp_orders:
+        orders = [(entry, entry.order()) for entry in entries]
+        await _look_up(run, settings, [order for _, order in orders if order is not None])
         drafts: list[tuple[InboxEntry, SaleDraft]] = []
-        for entry in entries:
-            order = entry.order()
+        for entry, order in orders:
             if order is None:
                 block(run, entry, entry.reason or "the order document could not be read")
                 continue
@@ -264,11 +268,45 @@ async def import_batch(run: FlowRun, entries: list[InboxEntry]) -> None:
                       if sale and not sale.confirmed and _confirms(settings, draft.order)]
         refused = await run.call(lambda: hub.erp.confirm_sales(to_confirm), peer=hub.erp_name) if to_confirm else {}
         failpoint("orders.after_confirm_sale")
+        paid = await _record_payments(run, [(draft, sale) for _, draft, sale in checked
+                                            if sale is not None and refused.get(sale.key) is None])
         for entry, draft, sale in checked:
             if sale is not None:
-                sale = await run.attempt(_record(entry), lambda: _confirmed(hub, draft, sale, refused),
+                sale = await run.attempt(_record(entry), lambda: _confirmed(hub, draft, sale, refused, paid),
                                          payload=entry.raw, peer=hub.erp_name)
             await settled(run, entry, sale)
+
+
+async def _look_up(run: FlowRun, settings: OrderSettings, orders: list[Order]) -> None:
+    """The batch's SKUs, and its customers where the ERP can, in one lookup each instead of one per
+    order: the ERP keeps the answers for the orders' own questions. Only a saving: when a lookup is
+    refused, each order asks for itself."""
+    erp, peer = run.hub.erp, run.hub.erp_name
+    skus = sorted({line.sku for order in orders for line in order.lines})
+    customers = [looked_up_as(settings, order.customer) for order in orders]
+    try:
+        if skus:
+            await run.call(lambda: erp.known_skus(skus), peer=peer)
+        if customers and isinstance(erp, BatchCustomers):
+            await run.call(lambda: erp.find_customers(customers), peer=peer)
+    except DataError as error:
+        log.warning("a lookup for a batch of %s orders was refused, each order asks for itself: %s", len(orders),
+                    error)
+
+
+async def _record_payments(run: FlowRun, sales: list[tuple[SaleDraft, ErpSale]]) -> dict[str, DataError | None]:
+    """The payments of the batch's sales in a few calls, where the ERP can: sale key → why not
+    (None: recorded). A sale missing from the answer records its own (``_confirmed``)."""
+    erp = run.hub.erp
+    wanted = [SalePayments(sale.key, draft.order.payments, draft.terms)
+              for draft, sale in sales if draft.order.payments]
+    if not isinstance(erp, BatchPayments) or not wanted:
+        return {}
+    try:
+        return await run.call(lambda: erp.record_payments_of(wanted), peer=run.hub.erp_name)
+    except DataError as error:
+        log.warning("batch of %s sales' payments refused, each sale records its own: %s", len(wanted), error)
+        return {}
 
 
 async def prepare(hub, settings: OrderSettings, entry: InboxEntry, order: Order) -> SaleDraft | Held:
@@ -298,12 +336,15 @@ async def _checked(hub, draft: SaleDraft, outcome: SaleOutcome) -> ErpSale:
     return outcome.sale
 
 
-async def _confirmed(hub, draft: SaleDraft, sale: ErpSale, refused: dict) -> ErpSale:
+async def _confirmed(hub, draft: SaleDraft, sale: ErpSale, refused: dict, paid: dict) -> ErpSale:
     if refused.get(sale.key) is not None:
         raise refused[sale.key]
     if sale.key in refused:
         sale = ErpSale(sale.key, sale.number, sale.total_tax_excl, sale.total_tax_incl, confirmed=True)
-    if draft.order.payments:
+    if sale.key in paid:                  # recorded with the batch's
+        if paid[sale.key] is not None:
+            raise paid[sale.key]
+    elif draft.order.payments:
         await hub.erp.record_payments(sale.key, draft.order.payments, draft.terms)
     return sale
 
@@ -402,12 +443,18 @@ async def customer_key(erp, settings: OrderSettings, customer: Customer, terms: 
     """The ERP customer of an order: the generic one for guests if so configured, else the customer
     matched by e-mail (or VAT number), created or updated."""
     if customer.is_guest and settings.guests == "generic":
-        generic = customer.model_copy(update={"email": settings.generic_customer})
-        key = await erp.find_customer(generic)
+        key = await erp.find_customer(looked_up_as(settings, customer))
         if key is None:
             raise DataError(f"the generic customer {settings.generic_customer} for guest orders is not in the ERP")
         return key
     return await erp.save_customer(customer, await erp.find_customer(customer), terms)
+
+
+def looked_up_as(settings: OrderSettings, customer: Customer) -> Customer:
+    """The customer the ERP is asked for: the generic one for guests if so configured, else itself."""
+    if customer.is_guest and settings.guests == "generic":
+        return customer.model_copy(update={"email": settings.generic_customer})
+    return customer
 
 
 def terms_for(settings: OrderSettings, order: Order) -> SaleTerms:

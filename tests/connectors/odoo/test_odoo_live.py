@@ -19,7 +19,8 @@ from decimal import Decimal
 import pytest
 
 from courroie.connectors.odoo import OdooConfig, OdooErp
-from courroie.model import Address, Customer, Order, OrderLine, Reduction, SaleState
+from courroie.connectors.protocols import SaleDraft, SalePayments
+from courroie.model import Address, Customer, Order, OrderLine, Payment, Reduction, SaleState
 
 LIVE = {name: os.environ.get(f"COURROIE_LIVE_ODOO_{name}") for name in ("URL", "DB", "USER", "PASSWORD", "API_KEY",
                                                                         "WAREHOUSE")}
@@ -154,3 +155,40 @@ async def test_price_list_items_become_rules(world):
         assert rules[(1, Reduction.AMOUNT)].price == Decimal("89.90")     # 90 rounded to 1, minus 0.10
     finally:
         await erp.client.write("product.pricelist", [pricelist], {"active": False})
+
+
+async def test_a_batch_is_found_created_confirmed_and_paid_once(world):
+    """Issue 6: the customers of a batch in one search, its sales in one create and one confirmation,
+    its payments in one create and one post; done again, nothing is added."""
+    erp = OdooErp(config(warehouses=[world["warehouse"]], sale_warehouse=world["warehouse"], payment_journal="Bank"))
+    try:
+        buyers = [Customer(email=f"live-{RUN.lower()}-{n}@example.org", first_name="Live", last_name=f"Batch {n}")
+                  for n in range(3)]
+        orders = [order(f"BATCH{n}").model_copy(update={"customer": buyer}) for n, buyer in enumerate(buyers)]
+        assert await erp.find_customers([o.customer for o in orders]) == [None, None, None]
+        drafts = []
+        for sale_order in orders:
+            customer = await erp.save_customer(sale_order.customer, await erp.find_customer(sale_order.customer))
+            address = await erp.ensure_address(customer, sale_order.delivery_address)
+            drafts.append(SaleDraft(sale_order, customer, address, address))
+        refused = SaleDraft(order("BATCHBAD"), "999999999", drafts[0].invoice_address, drafts[0].delivery_address)
+        *outcomes, bad = await erp.create_sales([*drafts, refused], confirm=True)     # Odoo refuses the batch
+        world["sales"].extend(int(o.sale.key) for o in outcomes if o.sale)
+        assert all(o.sale and o.sale.confirmed and o.error is None for o in outcomes), outcomes
+        assert bad.sale is None and bad.error is not None
+        for sale_order in orders:                                      # each created once, none by the refusal
+            assert len(await erp.client.search_read("sale.order", [("client_order_ref", "=", sale_order.erp_reference)],
+                                                    ["id"])) == 1
+        assert await erp.find_customers([o.customer for o in orders]) == [d.customer_key for d in drafts]
+        payments = [SalePayments(o.sale.key, [Payment(method="live", amount=Decimal("240.00"),
+                                                      transaction_id=f"live-{RUN}-{n}")])
+                    for n, o in enumerate(outcomes) if o.sale]
+        erp.stats.reset()
+        assert await erp.record_payments_of(payments) == {p.key: None for p in payments}
+        assert erp.stats.methods["account.payment.create"] == erp.stats.methods["account.payment.action_post"] == 1
+        assert await erp.record_payments_of(payments) == {p.key: None for p in payments}
+        field = (await erp.session()).dialect.payment_reference_field
+        rows = await erp.client.search_read("account.payment", [(field, "=like", f"live-{RUN}-%")], ["state"])
+        assert len(rows) == 3 and all(r["state"] != "draft" for r in rows), rows
+    finally:
+        await erp.aclose()

@@ -1,8 +1,10 @@
 """Odoo (14.0 to 19.0) as the hub's ERP: catalog, prices, stock, orders, payments and what became of them.
 
-``OdooErp(config)`` implements :class:`courroie.connectors.protocols.ErpConnector`, plus three batch
-helpers the flows may use: ``read_stock_changes`` (stock moved since a cursor), ``find_sales`` and
-``create_sales`` / ``confirm_sales`` (several orders in one ``create`` and one ``action_confirm``).
+``OdooErp(config)`` implements :class:`courroie.connectors.protocols.ErpConnector`, plus batch
+helpers the flows may use: ``read_stock_changes`` (stock moved since a cursor), ``find_sales``,
+``create_sales`` / ``confirm_sales`` (several orders in one ``create`` and one ``action_confirm``),
+``find_customers`` (a batch's customers in one search) and ``record_payments_of`` (a batch's payments
+in one ``create`` and one ``action_post``, see :mod:`.payments`).
 Reads are batched (``search_read`` pages of ``config.page_size``); reference records (warehouses,
 currencies, countries, carriers, taxes, price lists, SKUs) are looked up once and kept. Keys handed
 to the hub are Odoo record ids as text; files are named ``<model>/<id>/<field>``.
@@ -15,15 +17,15 @@ import base64
 import binascii
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from courroie.connectors.protocols import CheckResult, ErpSale, SaleDraft, SaleOutcome, SaleTerms
+from courroie.connectors.protocols import CheckResult, ErpSale, SaleDraft, SaleOutcome, SalePayments, SaleTerms
 from courroie.errors import ConnectionFailure, CourroieError, DataError, TransientError
 from courroie.model import (
     Address, Category, Customer, Order, Payment, PriceRule, Product, Promotion, SaleStatus, StockLevel,
@@ -33,6 +35,7 @@ from . import mapping, prices
 from .client import OdooClient, RpcStats, Session, major_of
 from .config import OdooConfig
 from .mapping import Row
+from .payments import PaymentBook
 from .references import References
 from .versions import NEWEST, OLDEST
 
@@ -46,8 +49,8 @@ VARIANT_FIELDS = ["default_code", "barcode", "lst_price", "weight", "active", "p
                   "product_template_attribute_value_ids"]
 STOCK_FIELDS = ["default_code", "free_qty", "virtual_available", "categ_id"]
 SALE_FIELDS = ["name", "state", "amount_untaxed", "amount_total", "client_order_ref"]
-PARTNER_FIELDS = ["name", "email", "parent_id", "type", "street", "street2", "zip", "city", "country_id",
-                  "state_id", "company_name", "vat", "phone", "is_company", "category_id",
+PARTNER_FIELDS = ["name", "email", "parent_id", "commercial_partner_id", "type", "street", "street2", "zip", "city",
+                  "country_id", "state_id", "company_name", "vat", "phone", "is_company", "category_id",
                   "property_product_pricelist", "property_payment_term_id"]
 STATUS_PICKING_FIELDS = ["name", "state", "carrier_tracking_ref", "date_done", "carrier_id", "picking_type_code",
                          "backorder_id"]
@@ -65,6 +68,8 @@ PROBE_NAME = "courroie price probe"       # a throwaway quotation's name: it con
 QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
 NO_CANCEL_WIZARD = {"disable_cancel_warning": True}   # ``action_cancel`` cancels instead of opening its wizard
 CUSTOMER_TTL = 300.0                      # seconds a customer's addresses are trusted between two calls
+LOOKUP_TTL = 60.0                         # seconds a batch's customer lookup answers for its orders
+LOOKUP_CHUNK = 40                         # e-mails (or VAT numbers) per search
 
 
 @dataclass
@@ -80,6 +85,22 @@ class _Customer:
         return time.monotonic() - self.read_at < CUSTOMER_TTL
 
 
+@dataclass
+class _Lookup:
+    """What ``find_customers`` answered for a customer (its contact, or None), for the orders of a batch."""
+
+    owner: int | None
+    read_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def fresh(self) -> bool:
+        return time.monotonic() - self.read_at < LOOKUP_TTL
+
+
+def _lookup_key(customer: Customer) -> tuple[str, str | None]:
+    return customer.email_key, mapping.compact_vat(customer.vat_number)
+
+
 class OdooErp:
     """The hub's ERP connector for Odoo over JSON-RPC, XML-RPC or JSON-2."""
 
@@ -90,6 +111,8 @@ class OdooErp:
         self.client = OdooClient(config, transport=transport)
         self.refs = References(self.client, config)
         self._customers: dict[int, _Customer] = {}
+        self._lookups: dict[tuple[str, str | None], _Lookup] = {}
+        self.payments = PaymentBook(self.client, self.refs, config, self._commercial_partners)
 
     @property
     def stats(self) -> RpcStats:
@@ -497,21 +520,56 @@ class OdooErp:
 
     async def find_customer(self, customer: Customer) -> str | None:
         """The contact owning this e-mail (trimmed, case-insensitive), read with its child addresses
-        (kept for ``ensure_address``); else, for a business, the contact holding its VAT number."""
-        email = mapping.escape_like(customer.email.strip())
-        rows = await self.client.search_read("res.partner", ["|", ("email", "=ilike", email),
-                                                             ("parent_id.email", "=ilike", email)], PARTNER_FIELDS)
-        row = mapping.pick_customer(rows, customer)
-        if row is not None:
-            self._remember(row, [r for r in rows if mapping.many2one_id(r.get("parent_id")) == row["id"]])
-            return mapping.key(row["id"])
-        vat = mapping.compact_vat(customer.vat_number)
-        if vat is None:
-            return None
-        rows = await self.client.search_read("res.partner", [("vat", "=ilike", mapping.loose_pattern(vat))],
-                                             ["vat", "parent_id", "is_company"])
-        owner = mapping.pick_vat_owner(rows, vat)
-        return mapping.key(owner) if owner is not None else None
+        (kept for ``ensure_address``); else, for a business, the contact holding its VAT number.
+        Answered without a call for LOOKUP_TTL seconds after ``find_customers`` looked it up."""
+        cached = self._lookups.get(_lookup_key(customer))
+        if cached is not None and cached.fresh:
+            return mapping.key(cached.owner) if cached.owner is not None else None
+        return (await self._find_customers([customer]))[0]
+
+    async def find_customers(self, customers: Sequence[Customer]) -> list[str | None]:
+        """``find_customer`` of each customer in two searches (per LOOKUP_CHUNK customers): the contacts
+        holding their e-mails, with their child addresses, then the VAT numbers of the businesses not
+        found by e-mail. The answers serve the ``find_customer`` of the batch's orders."""
+        found = await self._find_customers(customers)
+        self._lookups = {k: lookup for k, lookup in self._lookups.items() if lookup.fresh}
+        for customer, key in zip(customers, found, strict=True):
+            self._lookups[_lookup_key(customer)] = _Lookup(int(key) if key else None)
+        return found
+
+    async def _find_customers(self, customers: Sequence[Customer]) -> list[str | None]:
+        emails = list({c.email_key: c.email.strip() for c in customers}.values())
+        rows = await self._search_partners(["email", "parent_id.email"], emails, PARTNER_FIELDS)
+        owners = [mapping.pick_customer(rows, customer) for customer in customers]
+        for owner in {row["id"]: row for row in owners if row is not None}.values():
+            self._remember(owner, [r for r in rows if mapping.many2one_id(r.get("parent_id")) == owner["id"]])
+        vats = sorted({v for c, o in zip(customers, owners, strict=True)
+                       if o is None and (v := mapping.compact_vat(c.vat_number))})
+        by_vat = await self._search_partners(["vat"], vats, ["vat", "parent_id", "is_company"],
+                                             pattern=mapping.loose_pattern)
+        keys: list[str | None] = []
+        for customer, owner in zip(customers, owners, strict=True):
+            vat = mapping.compact_vat(customer.vat_number)
+            found = owner["id"] if owner is not None else mapping.pick_vat_owner(by_vat, vat) if vat else None
+            keys.append(mapping.key(found) if found is not None else None)
+        return keys
+
+    async def _search_partners(self, fields: Sequence[str], values: Sequence[str], read: Sequence[str], *,
+                               pattern: Callable[[str], str] = mapping.escape_like) -> list[Row]:
+        """Contacts where one of ``fields`` is ``=ilike`` one of the ``values``: one search per
+        LOOKUP_CHUNK values, side by side."""
+        async def search(part: list[str]) -> list[Row]:
+            leaves = [(name, "=ilike", pattern(value)) for value in part for name in fields]
+            return await self.client.search_read("res.partner", mapping.any_of(leaves), list(read))
+
+        pages = await asyncio.gather(*(search(part) for part in _chunked(values, LOOKUP_CHUNK)))
+        return list({row["id"]: row for page in pages for row in page}.values())
+
+    def _created_customer(self, customer: Customer, partner: int) -> None:
+        """A contact the hub just made holds this e-mail now: the batch's next orders find it."""
+        for (email, _), lookup in self._lookups.items():
+            if email == customer.email_key and lookup.owner is None:
+                lookup.owner = partner
 
     async def save_customer(self, customer: Customer, key: str | None, terms: SaleTerms = SaleTerms()) -> str:
         """Create the contact, or write what changed (name, VAT number, company name); give it the
@@ -522,6 +580,7 @@ class OdooErp:
             values = mapping.customer_values(customer, **found)
             [partner] = await self.client.create("res.partner", [values])
             self._remember(mapping.remember_changes({"id": partner}, values), [])
+            self._created_customer(customer, partner)
             return mapping.key(partner)
         known = await self._customer(self._id(key, "customer"))
         changes = mapping.customer_changes(known.row, customer, **found)
@@ -692,85 +751,34 @@ class OdooErp:
         A payment already there (same reference and amount, not cancelled) is not added again; one an
         interruption left in draft is posted. Money given back is not recorded by the hub (refunds are
         reviewed by a person): a negative amount is a DataError."""
-        wanted = [payment for payment in payments if payment.amount]
-        if not wanted:
-            return
-        refunds = [str(payment.amount) for payment in wanted if payment.amount < 0]
-        if refunds:
-            raise DataError(f"refunds ({', '.join(refunds)}) are recorded in Odoo by a person, not by the hub",
-                            details={"sale": key, "refunds": refunds})
-        sale = await self._sale_row(key, ["name", "state", "client_order_ref", "partner_invoice_id", "currency_id",
-                                          "invoice_ids"])
-        if sale["state"] == "cancel":
-            raise DataError(f"Odoo order {sale['name']} is cancelled: no payment can be recorded on it",
-                            details={"sale": key})
-        dialect = (await self.client.session()).dialect
-        field_name = dialect.payment_reference_field
-        partners, invoices = await asyncio.gather(
-            self.client.search_read("res.partner", [("id", "=", mapping.many2one_id(sale["partner_invoice_id"]))],
-                                    ["commercial_partner_id"], context={"active_test": False}),
-            self.client.read_in("account.move", "id", sale.get("invoice_ids") or [],
-                                ["state", "move_type", "amount_residual", "name"]))
-        partner = mapping.many2one_id(partners[0]["commercial_partner_id"]) if partners else \
-            mapping.many2one_id(sale["partner_invoice_id"])
-        references = [mapping.payment_reference(payment, sale) for payment in wanted]
-        recorded = [row for row in await self.client.search_read(
-            "account.payment", [(field_name, "in", sorted(set(references))), ("partner_id", "=", partner),
-                                ("payment_type", "=", "inbound")], ["amount", "state", field_name])
-            if row.get("state") not in dialect.payment_void_states]
-        new: list[tuple[Payment, str, int]] = []
-        drafts: list[int] = []
-        for payment, reference in zip(wanted, references, strict=True):
-            found = mapping.recorded_payment(recorded, reference, payment.amount, field_name)
-            if found is not None:
-                recorded.remove(found)          # two equal payments are two payments
-                if found.get("state") == "draft":
-                    drafts.append(found["id"])
-                continue
-            new.append((payment, reference, await self._payment_journal(payment.method, terms)))
-        if drafts:
-            await self.client.button("account.payment", "action_post", drafts)
-        open_invoices = sorted((i for i in invoices if mapping.is_invoice(i)
-                                and mapping.money_amount(i.get("amount_residual")) > 0), key=lambda i: i["id"])
-        due = sum((mapping.money_amount(i.get("amount_residual")) for i in open_invoices), Decimal(0))
-        standalone: list[Row] = []
-        today = datetime.now(UTC).date()
-        for payment, reference, journal in new:
-            day = mapping.payment_day(payment, today)
-            if due > 0:
-                await self._register_payment([i["id"] for i in open_invoices], payment, reference, journal, day)
-                due -= payment.amount
-                continue
-            standalone.append(mapping.payment_values(
-                payment, reference=reference, reference_field=field_name, partner=partner, journal=journal,
-                currency=mapping.many2one_id(sale.get("currency_id")), day=day))
-        if standalone:
-            created = await self.client.create("account.payment", standalone)
-            await self.client.button("account.payment", "action_post", created)   # answers None
+        error = (await self.record_payments_of([SalePayments(key, payments, terms)]))[key]
+        if error is not None:
+            raise error
 
-    async def _register_payment(self, invoices: Sequence[int], payment: Payment, reference: str, journal: int,
-                                day: str) -> None:
-        """Odoo's "Register Payment" of invoices: a payment posted and reconciled with them."""
-        context = {"active_model": "account.move", "active_ids": list(invoices)}
-        [wizard] = await self.client.create("account.payment.register", [{
-            "amount": float(payment.amount), "journal_id": journal, "payment_date": day,
-            "communication": reference}], context=context)
-        await self.client.button("account.payment.register", "action_create_payments", [wizard], context=context)
+    async def record_payments_of(self, sales: Sequence[SalePayments]) -> dict[str, DataError | None]:
+        """``record_payments`` of several sales in a few calls (see :mod:`.payments`): one read each of
+        the sales, partners, invoices and payments already there, one create and one post for all."""
+        return await self.payments.record(sales)
 
-    async def _payment_journal(self, method: str, terms: SaleTerms) -> int:
-        mapped = terms.payment_journals.get(method)
-        if mapped:
-            journal = await self.refs.journal(mapped)
-            if journal is None:
-                raise DataError(f"no Odoo bank or cash journal named {mapped!r} (mapped to the shop's payment "
-                                f"method {method!r})", details={"method": method, "journal": mapped})
-            return journal
-        for name in (method.strip(), self.config.payment_journal):
-            if name and (journal := await self.refs.journal(name)) is not None:
-                return journal
-        raise DataError(f"no Odoo journal for the shop's payment method {method!r}: map it in the orders settings "
-                        "(payment_journals), or set `payment_journal` of the Odoo connection",
-                        details={"method": method})
+    async def _commercial_partners(self, partners: Sequence[int]) -> dict[int, int]:
+        """Partner → its commercial partner (the company of a contact), from the contacts read for the
+        order when they are fresh, else in one read (archived partners too)."""
+        found = {p: c for p in partners if (c := self._known_commercial(p)) is not None}
+        missing = [p for p in partners if p not in found]
+        if missing:
+            rows = await self.client.read_in("res.partner", "id", missing, ["commercial_partner_id"],
+                                             context={"active_test": False})
+            found |= {row["id"]: mapping.many2one_id(row["commercial_partner_id"]) or row["id"] for row in rows}
+        return found
+
+    def _known_commercial(self, partner: int) -> int | None:
+        for known in self._customers.values():
+            if not known.fresh:
+                continue
+            for row in (known.row, *known.children):
+                if row["id"] == partner and (commercial := mapping.many2one_id(row.get("commercial_partner_id"))):
+                    return commercial
+        return None
 
     async def cancel_sale(self, key: str) -> None:
         """Cancel the order of a sale the shop cancelled: ``sale.order.action_cancel``, which cancels its

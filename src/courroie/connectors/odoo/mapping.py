@@ -108,6 +108,11 @@ def ean13(barcode: Any) -> str | None:
     return code if (10 - total % 10) % 10 == int(code[12]) else None
 
 
+def any_of(leaves: Sequence[Any]) -> list[Any]:
+    """A domain true when one of ``leaves`` is (Odoo's prefix ``|``)."""
+    return ["|"] * (len(leaves) - 1) + list(leaves)
+
+
 def escape_like(value: str) -> str:
     """A literal for ``=like`` / ``=ilike``: ``%`` and ``_`` (frequent in e-mails) are wildcards."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
