@@ -28,6 +28,7 @@ class CheckResult:
     ok: bool
     detail: str = ""
     fix: str = ""
+    warning: bool = False           # works, but some records will likely wait for a person: say so
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,9 @@ def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     for name, checks in results.items():
         for result in checks:
             failed |= not result.ok
-            mark = "[green]ok[/green]" if result.ok else "[red]FAILED[/red]"
-            detail = result.detail if result.ok else f"{result.detail} → {result.fix}".strip(" →")
+            mark = ("[yellow]warning[/yellow]" if result.warning else "[green]ok[/green]") if result.ok \
+                else "[red]FAILED[/red]"
+            detail = result.detail if result.ok and not result.warning else f"{result.detail} → {result.fix}".strip(" →")
             table.add_row(name, result.what, mark, detail)
     console.print(table)
     raise typer.Exit(1 if failed else 0)

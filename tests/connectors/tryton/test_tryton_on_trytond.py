@@ -108,6 +108,20 @@ async def test_check_is_all_green_on_the_sandbox(erp):
     assert any("8.2" in r.detail for r in results)
 
 
+async def test_check_warns_when_taxes_are_rounded_per_document(erp):
+    [config] = await erp.client.search_read("account.configuration", [], ["tax_rounding"], limit=1)
+    try:
+        await erp.client.execute("account.configuration", "write", [config["id"]], {"tax_rounding": "document"})
+        [warned] = [r for r in await erp.check() if r.what == "tax rounding"]
+        assert warned.ok and warned.warning and "per line" in warned.fix
+        await erp.client.execute("account.configuration", "write", [config["id"]], {"tax_rounding": "line"})
+        [fine] = [r for r in await erp.check() if r.what == "tax rounding"]
+        assert fine.ok and not fine.warning
+    finally:
+        await erp.client.execute("account.configuration", "write", [config["id"]],
+                                 {"tax_rounding": config["tax_rounding"]})
+
+
 async def test_categories_are_the_seeded_tree_in_both_languages(erp, tryton_catalog):
     categories = await erp.read_categories()
     by_key = {c.key: c for c in categories}

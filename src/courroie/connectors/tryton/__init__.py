@@ -192,13 +192,25 @@ class TrytonErp:
         results.append(CheckResult(f"login as {self.config.user!r}", True,
                                    f"database {self.config.database!r}, company {self.client.context.get('company')}"))
         for check in (self._check_models, self._check_optional_modules, self._check_catalog_settings,
-                      self._check_warehouses, self._check_configured_products, self._check_countries):
+                      self._check_warehouses, self._check_configured_products, self._check_countries,
+                      self._check_tax_rounding):
             try:
                 results += await check()
             except CourroieError as error:
                 results.append(CheckResult(check.__name__.removeprefix("_check_").replace("_", " "), False,
                                            str(error), fix=getattr(error, "hint", "")))
         return results
+
+    async def _check_tax_rounding(self) -> list[CheckResult]:
+        """Shops (PrestaShop) round taxes line by line; a company rounding per document makes some
+        orders with discounts a cent off the shop's total, and those wait in the blocked list."""
+        rows = await self.client.search_read("account.configuration", [], ["tax_rounding"], limit=1)
+        rounding = rows[0].get("tax_rounding") if rows else None
+        if rounding in (None, "line"):
+            return [CheckResult("tax rounding", True, "per line, as the shops round")]
+        return [CheckResult("tax rounding", True, f"per {rounding}: orders with discounts may be a cent off the "
+                            "shop's total and wait in the blocked list", warning=True,
+                            fix="Accounting › Configuration › Tax Rounding: per line")]
 
     async def _check_models(self) -> list[CheckResult]:
         rows = await self.client.search_read("ir.model", [("name", "in", list(NEEDED_ACCESS))], ["name"])
