@@ -287,8 +287,10 @@ async def test_check_reports_missing_modules_rights_and_warehouses(erp_for, fake
     fake_tryton.on("model.ir.model.field.search_read", [{"id": 1, "model": "product.template", "name": "weight"}])
     fake_tryton.on("model.stock.location.search_read", [{"id": 4, "code": "TLS"}])
     fake_tryton.on("model.country.country.search_read", [{"id": 75, "code": "FR"}])
+    fake_tryton.on("model.account.configuration.search_read", [{"id": 1, "tax_rounding": "document"}])
 
     results = {r.what: r for r in await erp_for().check()}
+    assert results["tax rounding"].warning and results["tax rounding"].ok
 
     assert results["Tryton server reachable"].ok and "8.2" in results["Tryton server reachable"].detail
     assert results["login as 'admin'"].ok
