@@ -471,6 +471,25 @@ def test_an_order_odoo_refuses_in_a_batch_is_blocked_alone_and_imported_once_on_
         assert [p["amount"] for p in paid] == [pytest.approx(sale["amount_total"])]
 
 
+def test_two_orders_sharing_a_reference_in_one_batch_make_one_sale_and_the_second_waits(odoo_env, catalog):
+    """PrestaShop gives the orders of a basket split between carriers one reference: inside one batch
+    the first is created, the second finds its sale and waits for a person instead of a second sale."""
+    env, odoo = odoo_env, odoo_env.odoo()
+    first_sku, second_sku, third_sku = in_stock_skus(catalog, "TLS", 3, skip=7)
+    first = env.place_order("shop-a", [(first_sku, 1)], email="twins@example.com")
+    twin = env.place_order("shop-a", [(second_sku, 1)], email="twins@example.com")
+    other = env.place_order("shop-a", [(third_sku, 1)], email="other-twin@example.com")
+    with env.ws("shop-a") as ws:
+        ws.patch(f"/orders/{twin['order_id']}", content=f"<prestashop><order><id>{twin['order_id']}</id><reference>"
+                 f"{first['reference']}</reference></order></prestashop>",
+                 headers={"Content-Type": "text/xml"}).raise_for_status()
+    counts = env.run("orders", "shop-a")["shop-a"]["counts"]
+    assert (counts.get("imported"), counts.get("blocked")) == (2, 1), counts
+    assert len(odoo.sales(f"shop-a/{first['reference']}")) == 1 and len(odoo.sales(f"shop-a/{other['reference']}")) == 1
+    [waiting] = [e for e in env.hub().blocked.list() if e["record"] == f"shop-a/{first['reference']}"]
+    assert "already holds shop order" in waiting["reason"]
+
+
 # --- exactly once, the hub killed half-way ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("point", POINTS)

@@ -239,7 +239,8 @@ async def settled(run: FlowRun, entry: InboxEntry, sale: ErpSale | Held | None) 
 async def import_batch(run: FlowRun, entries: list[InboxEntry]) -> None:
     """Several orders in a few ERP calls: their SKUs and customers looked up together, each order
     prepared on its own (holds, checks, customer), the sales created in one call and confirmed in one,
-    their payments recorded together (where the ERP can); every order keeps its own outcome."""
+    their payments recorded together (where the ERP can); every order keeps its own outcome. Orders
+    sharing a reference with one of the batch go alone afterwards."""
     hub = run.hub
     settings = _settings(hub, run.connection)
     async with hub.erp_orders:
@@ -256,25 +257,48 @@ async def import_batch(run: FlowRun, entries: list[InboxEntry]) -> None:
                 drafts.append((entry, prepared))
             else:
                 await settled(run, entry, prepared)
-        if not drafts:
-            return
-        failpoint("orders.before_create_sale")
-        outcomes = await run.call(lambda: hub.erp.create_sales([draft for _, draft in drafts]), peer=hub.erp_name)
-        failpoint("orders.after_create_sale")
-        checked = [(entry, draft, await run.attempt(_record(entry), lambda: _checked(hub, draft, outcome),
-                                                    payload=entry.raw, peer=hub.erp_name))
-                   for (entry, draft), outcome in zip(drafts, outcomes)]
-        to_confirm = [sale.key for _, draft, sale in checked
-                      if sale and not sale.confirmed and _confirms(settings, draft.order)]
-        refused = await run.call(lambda: hub.erp.confirm_sales(to_confirm), peer=hub.erp_name) if to_confirm else {}
-        failpoint("orders.after_confirm_sale")
-        paid = await _record_payments(run, [(draft, sale) for _, draft, sale in checked
-                                            if sale is not None and refused.get(sale.key) is None])
-        for entry, draft, sale in checked:
-            if sale is not None:
-                sale = await run.attempt(_record(entry), lambda: _confirmed(hub, draft, sale, refused, paid),
-                                         payload=entry.raw, peer=hub.erp_name)
-            await settled(run, entry, sale)
+        drafts, twins = _one_per_reference(drafts)
+        if drafts:
+            await _create_batch(run, settings, drafts)
+    for entry in twins:              # alone, after the batch: each finds its twin's sale and waits
+        await import_entry(run, entry)
+
+
+def _one_per_reference(drafts: list[tuple[InboxEntry, SaleDraft]]) -> tuple[list[tuple[InboxEntry, SaleDraft]],
+                                                                            list[InboxEntry]]:
+    """PrestaShop gives the orders of a basket split between carriers one reference: only the first of
+    them goes into the batch (else both would be created, neither seeing the other's sale)."""
+    seen: set[str] = set()
+    first, twins = [], []
+    for entry, draft in drafts:
+        if draft.order.erp_reference in seen:
+            twins.append(entry)
+        else:
+            seen.add(draft.order.erp_reference)
+            first.append((entry, draft))
+    return first, twins
+
+
+async def _create_batch(run: FlowRun, settings: OrderSettings, drafts: list[tuple[InboxEntry, SaleDraft]]) -> None:
+    """The drafts' sales created in one call and confirmed in one, their payments recorded together."""
+    hub = run.hub
+    failpoint("orders.before_create_sale")
+    outcomes = await run.call(lambda: hub.erp.create_sales([draft for _, draft in drafts]), peer=hub.erp_name)
+    failpoint("orders.after_create_sale")
+    checked = [(entry, draft, await run.attempt(_record(entry), lambda: _checked(hub, draft, outcome),
+                                                payload=entry.raw, peer=hub.erp_name))
+               for (entry, draft), outcome in zip(drafts, outcomes)]
+    to_confirm = [sale.key for _, draft, sale in checked
+                  if sale and not sale.confirmed and _confirms(settings, draft.order)]
+    refused = await run.call(lambda: hub.erp.confirm_sales(to_confirm), peer=hub.erp_name) if to_confirm else {}
+    failpoint("orders.after_confirm_sale")
+    paid = await _record_payments(run, [(draft, sale) for _, draft, sale in checked
+                                        if sale is not None and refused.get(sale.key) is None])
+    for entry, draft, sale in checked:
+        if sale is not None:
+            sale = await run.attempt(_record(entry), lambda: _confirmed(hub, draft, sale, refused, paid),
+                                     payload=entry.raw, peer=hub.erp_name)
+        await settled(run, entry, sale)
 
 
 async def _look_up(run: FlowRun, settings: OrderSettings, orders: list[Order]) -> None:
