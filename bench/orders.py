@@ -44,9 +44,11 @@ def _batch_import(bench: Systems, placed: int) -> dict:
     for run in runs:
         counts.update(run["counts"])
     imported = counts.get("imported", 0)
+    why = Counter(entry["reason"][:70] for entry in bench.hub().blocked.list())
     return {"phase": f"{placed:,} orders waiting, one run", "imported": imported,
             "blocked": counts.get("blocked", 0), "wall s": wall, "orders/s": imported / wall,
-            "ERP calls": calls.total, "calls/order": calls.total / max(imported, 1)}
+            "ERP calls": calls.total, "calls/order": calls.total / max(imported, 1),
+            "blocked because": "; ".join(f"{n} × {reason}" for reason, n in why.most_common(3))}
 
 
 def _polled(bench: Systems, rng: random.Random, skus: list[str], count: int, rate: float) -> dict:
