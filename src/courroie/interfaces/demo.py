@@ -79,14 +79,16 @@ def run_demo(workdir: Path, *, products: int, console: Console, serve: bool = Fa
         _print_summary(config, console)
         console.rule("[bold]8. The console")
         password = _console_user(config, workdir)
-        console.print(f"sign in at http://127.0.0.1:{port}/ as [bold]admin[/bold] with the password in "
-                      f"{workdir / 'console-password.txt'}: [bold]{password}[/bold]")
+        sign_in = (f"http://127.0.0.1:{port}/ as [bold]admin[/bold], password [bold]{password}[/bold] (kept in "
+                   f"{workdir / 'console-password.txt'})")
         if serve:
-            console.print("`courroie run` now serves every flow on its schedule and the console; Ctrl-C stops it all.")
+            console.print(f"`courroie run` now serves every flow on its schedule and the console: sign in at {sign_in}. "
+                          "Ctrl-C stops it all.")
             _serve(config, port)
         else:
-            console.print(f"Explore it: [bold]courroie demo --serve[/bold] keeps the ERP, the shops and the console "
-                          f"running; [bold]courroie status --config {config}[/bold] reads the store.")
+            console.print(f"[bold]courroie demo --serve[/bold] ends with the ERP, the shops and `courroie run` still "
+                          f"going, and the console at {sign_in}; [bold]courroie status --config {config}[/bold] "
+                          "reads the store.")
 
 
 # --- the systems ------------------------------------------------------------------------------------
