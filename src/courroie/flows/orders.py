@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -45,23 +47,25 @@ async def sync_orders(hub, shop: str | None = None, *, dry_run: bool = False) ->
 
 async def orders_of_shop(hub, shop: str, *, dry_run: bool = False) -> None:
     async with flow_run(hub, "orders", shop, dry_run=dry_run) as run:
-        revisions = await collect(run, shop)
+        revisions, move_cursor = await collect(run, shop)
         if not dry_run:
-            for before, after in revisions:
-                await apply_revision(run, before, after)
+            for before, incoming in revisions:
+                await apply_revision(run, before, incoming)
+            move_cursor()        # past the changes only once applied: after an ERP outage they are read again
             await import_pending(run, shop)
 
 
 # --- read and store ----------------------------------------------------------------------------------
 
-async def collect(run: FlowRun, shop: str) -> list[tuple[InboxEntry, InboxEntry]]:
-    """Shop → inbox. The cursor moves only once every page was read. Returns the orders the shop
-    changed since they were stored: (as stored before, as stored now)."""
+async def collect(run: FlowRun, shop: str) -> tuple[list[tuple[InboxEntry, IncomingOrder]], Callable[[], None]]:
+    """Shop → inbox. Returns the orders the shop changed since they were stored (as stored, as read now:
+    stored by ``apply_revision`` once applied), and what moves the cursor past everything read (to be
+    called once those changes are applied)."""
     hub = run.hub
     started = utcnow()
     since = hub.cursors.read_from(shop, "orders", overlap=_overlap(hub, shop))
     newest = None
-    revisions: list[tuple[InboxEntry, InboxEntry]] = []
+    revisions: list[tuple[InboxEntry, IncomingOrder]] = []
     unreadable: list[tuple[InboxEntry, str]] = []      # blocked as read: the shop is told once all is read
 
     async def read_all() -> None:
@@ -80,36 +84,38 @@ async def collect(run: FlowRun, shop: str) -> list[tuple[InboxEntry, InboxEntry]
                     block(run, entry, incoming.error, incoming.details)
                     unreadable.append((entry, incoming.error))
             elif entry.digest != content_digest(incoming):
-                revisions.append((entry, _revise(run, entry, incoming)))
+                revisions.append((entry, incoming))
             else:
                 run.count("already_in_inbox")
 
     await run.call(read_all)
-    if not run.dry_run:
-        hub.cursors.advance(shop, "orders", newest, started)
     for entry, reason in unreadable:
         await tell_shop(run, entry, SaleState.BLOCKED, reason)
-    return revisions
+    return revisions, lambda: None if run.dry_run else hub.cursors.advance(shop, "orders", newest, started)
 
 
-def _revise(run: FlowRun, entry: InboxEntry, incoming: IncomingOrder) -> InboxEntry:
-    revised = run.hub.inbox.revise(entry.id, incoming)
+def _revise(run: FlowRun, entry: InboxEntry, incoming: IncomingOrder) -> None:
+    run.hub.inbox.revise(entry.id, incoming)
     run.record("revised", _record(entry), "the shop changed the order", details={"state_in_inbox": entry.state})
-    return revised
 
 
 # --- revisions: paid since, cancelled, edited --------------------------------------------------------
 
-async def apply_revision(run: FlowRun, before: InboxEntry, after: InboxEntry) -> None:
+async def apply_revision(run: FlowRun, before: InboxEntry, incoming: IncomingOrder) -> None:
+    """What the shop changed, applied; then the inbox keeps the new document. An ERP outage on the way
+    stops the run before that: the next run finds the change again and applies it (each step is
+    idempotent: a payment recorded is recognised, a confirmed sale not confirmed twice)."""
+    after = replace(before, raw=incoming.raw, parsed=incoming.order.model_dump(mode="json") if incoming.order else None,
+                    digest=content_digest(incoming), reason=incoming.error or before.reason)
     old, new = before.order(), after.order()
     if new is None:
         if before.state != IMPORTED:
             block(run, after, after.reason or "the changed order could not be read")
-        return
-    if before.state == IMPORTED:
+    elif before.state == IMPORTED:
         await _after_import(run, after, old, new)
     elif before.state in (NEW, ON_HOLD, BLOCKED):
         _before_import(run, before, after, new)
+    _revise(run, before, incoming)
 
 
 def cancelled_before_import(run: FlowRun, entry: InboxEntry) -> bool:
