@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -130,6 +131,13 @@ MOVE_FIELDS = ["product", "create_date", "write_date"]
 # The states of shipments and invoices tell a sale Tryton closed with nothing done (see mapping.hub_cancelled).
 SALE_FIELDS = ["number", "state", "untaxed_amount", "tax_amount", "total_amount", "shipments.state",
                "invoices.state"]
+# What recording payments needs of a sale: read with SALE_FIELDS wherever the sale is read during an
+# order's import, so that the next steps of that import need not read it again (see _OrderMemo).
+SALE_PAYMENT_FIELDS = ["company", "party", "invoice_party", "currency.code"]
+ORDER_SALE_FIELDS = [*SALE_FIELDS, *SALE_PAYMENT_FIELDS]
+# The lines of a freshly quoted sale a Tryton promotion repriced (sale_promotion), read with the sale.
+PROMOTION_LINE_FIELDS = ["lines.promotion", "lines.promotion.name", "lines.product.code", "lines.unit_price",
+                         "lines.original_unit_price"]
 STATUS_FIELDS = ["state", "shipments.number", "shipments.state", "shipments.effective_date",
                  "shipments.shipping_reference", "shipments.carrier.party.name",
                  "shipments.packages.shipping_reference", "invoices.number", "invoices.state",
@@ -165,6 +173,10 @@ class TrytonErp:
         self._present: frozenset[tuple[str, str]] | None = None
         # Hashes of pictures and documents by their last write: a file nobody rewrote is read once.
         self._file_memo: files.Memo = {}
+        # Payment journals' names and currencies (reference data, like the ids above).
+        self._journals: dict[int, Row] = {}
+        # What the import of the current order read or wrote (see _OrderMemo).
+        self._memo = _OrderMemo()
 
     @property
     def stats(self) -> RpcStats:
@@ -772,22 +784,34 @@ class TrytonErp:
     # --- orders ---------------------------------------------------------------------------------------
 
     async def known_skus(self, skus: Sequence[str]) -> set[str]:
-        return set(await self._product_ids(skus, strict=False))
+        """Always asked of Tryton; the answer serves the sale of the same order (see _OrderMemo)."""
+        found = await self._product_ids(skus, strict=False)
+        self._memo.products.update(found)
+        return set(found)
 
     async def find_sale(self, reference: str) -> ErpSale | None:
-        """The sale whose ``reference`` is ``reference`` (the hub stores ``Order.erp_reference`` there)."""
-        rows = await self.client.search_read("sale.sale", [("reference", "=", reference)], SALE_FIELDS)
+        """The sale whose ``reference`` is ``reference`` (the hub stores ``Order.erp_reference`` there).
+
+        Always asked of Tryton: it is the first step of an order's import (or of its payment), so the
+        memo of the previous order is dropped here, and the sale found kept for the next steps."""
+        self._memo = _OrderMemo()
+        rows = await self.client.search_read("sale.sale", [("reference", "=", reference)], ORDER_SALE_FIELDS)
         row = mapping.pick_sale(rows)
+        self._memo.sale = row
         return mapping.erp_sale(row) if row else None
 
     async def find_customer(self, customer: Customer) -> str | None:
         """By e-mail (trimmed, case-insensitive); else, for a business, by VAT number, then by its
         company name (a party of that name with another VAT number is another business)."""
         email = customer.email.strip()
+        # The party's fields come along, for save_customer next (instead of reading the party again).
         rows = await self.client.search_read(
             "party.contact_mechanism", [("type", "=", "email"), ("value", "ilike", mapping.escape_like(email))],
-            ["value", "party"])
+            ["value", "party", *(f"party.{name}" for name in mapping.PARTY_FIELDS)])
         party = mapping.email_owner(rows, customer)
+        self._memo.party = next((mapping.related(row, "party") for row in rows if row.get("party") == party
+                                 and mapping.related(row, "party").get("id") == party), None)
+        self._memo.addresses.clear()
         if party is None and (vat := mapping.compact_vat(customer.vat_number)):
             rows = await self.client.search_read("party.identifier", [("code", "ilike", mapping.loose_pattern(vat))],
                                                  ["type", "code", "party"])
@@ -810,9 +834,13 @@ class TrytonErp:
                 return self.client.create("party.party", [mapping.new_party_values(
                     customer, category=category, payment_term=payment_term, with_vat=with_vat)])
             [party] = await self._without_invalid_vat(customer, create)
+            self._memo.addresses = {party: []}     # none (but the blank one Tryton gives, see ensure_address)
             return mapping.key(party)
         party = self._id(key, "customer")
-        [row] = await self.client.execute("party.party", "read", [party], mapping.PARTY_FIELDS)
+        row = self._memo.party_row(party)
+        if row is None:
+            [row] = await self.client.execute("party.party", "read", [party], mapping.PARTY_FIELDS)
+        self._memo.party = None
 
         async def write(with_vat: bool) -> None:
             changes = mapping.party_changes(row, customer, category=category, payment_term=payment_term,
@@ -860,13 +888,21 @@ class TrytonErp:
             subdivision = await self._subdivision_id(address, await self._country_id(address.country_code))
             if subdivision is None:
                 address = address.model_copy(update={"state_code": None})
-        rows = await self.client.search_read("party.address", [("party", "=", party)], ADDRESS_FIELDS)
-        for row in sorted(rows, key=lambda r: r["id"]):
-            if mapping.same_address(mapping.address_from_row(row), address):
-                return mapping.key(row["id"])
+        known = self._memo.addresses_of(party)
+        # A party made by this import has only the blank address Tryton gives new parties: no address
+        # with a country is equal to it.
+        if known is None or (not known and not address.country_code.strip()):
+            rows = await self.client.search_read("party.address", [("party", "=", party)], ADDRESS_FIELDS)
+            known = [(row["id"], mapping.address_from_row(row)) for row in sorted(rows, key=lambda r: r["id"])]
+        # The party's addresses serve the other address of the same order (invoice, then delivery).
+        self._memo.addresses = {party: known}
+        for record, stored in known:
+            if mapping.same_address(stored, address):
+                return mapping.key(record)
         country = await self._country_id(address.country_code)
         [created] = await self.client.create("party.address",
                                              [mapping.address_values(address, party, country, subdivision)])
+        known.append((created, address))
         return mapping.key(created)
 
     async def _subdivision_id(self, address: Address, country: int) -> int | None:
@@ -898,6 +934,7 @@ class TrytonErp:
         price list and payment term of ``terms`` are recorded on the sale; they change no price.
         """
         party = self._id(customer_key, "customer")
+        self._memo.party, self._memo.addresses = None, {}
         price_list = await self._named("product.price_list", terms.price_list, "price list")
         payment_term = await self._named("account.invoice.payment_term", terms.payment_term, "payment term")
         lines, carrier = await self._sale_lines(order, party, terms)
@@ -925,16 +962,20 @@ class TrytonErp:
         except DataError:
             await self._discard_draft(sale)
             raise
+        row = await self._read_one("sale.sale", sale, [*ORDER_SALE_FIELDS,
+                                                       *(PROMOTION_LINE_FIELDS if promotions else [])])
         if promotions:
-            await self._shop_prices_kept(sale)
-        return mapping.erp_sale(await self._read_sale(sale))
+            await self._shop_prices_kept(sale, row)
+        self._memo.sale = {name: value for name, value in row.items() if name != "lines."}
+        return mapping.erp_sale(row)
 
-    async def _shop_prices_kept(self, sale: int) -> None:
+    async def _shop_prices_kept(self, sale: int, row: Row) -> None:
         """Tryton applies its promotions when it quotes (sale_promotion), changing the unit prices of the
         lines they match. The shop is master of its orders' prices (it applied the campaigns it knows
-        of): a sale Tryton repriced is removed again, with the promotion named."""
-        rows = await self.client.search_read("sale.line", [("sale", "=", sale), ("promotion", "!=", None)],
-                                             ["product.code", "promotion.name", "unit_price", "original_unit_price"])
+        of): a sale Tryton repriced is removed again, with the promotion named. ``row``: the sale read
+        with :data:`PROMOTION_LINE_FIELDS`."""
+        rows = sorted((line for line in mapping.related_list(row, "lines") if line.get("promotion") is not None),
+                      key=lambda line: line["id"])
         changed = [row for row in rows if row.get("original_unit_price") not in (None, row.get("unit_price"))]
         if not changed:
             return
@@ -955,18 +996,26 @@ class TrytonErp:
         by its reference. Tryton refuses a button whose state does not allow it: the state is read first.
         """
         sale = self._id(key, "sale")
-        state = (await self._read_sale(sale))["state"]
+        known = self._memo.sale_row(sale)       # found or made by this import, a moment ago
+        state = (known or await self._read_sale(sale))["state"]
         for button in NEXT_BUTTONS.get(state, ()):
+            self._memo.sale = None
             await self.client.button("sale.sale", button, [sale])
-            state = (await self._read_sale(sale))["state"] if button == "confirm" else state
+            if button == "confirm":
+                row = await self._read_one("sale.sale", sale, ORDER_SALE_FIELDS)
+                self._memo.sale, state = row, row["state"]
         if state == "confirmed":
+            self._memo.sale = None
             await self.client.button("sale.sale", "process", [sale])
         elif state not in mapping.CONFIRMED_STATES:
             raise DataError(f"Tryton sale {key} could not be confirmed: it is {state}",
                             details={"sale": key, "state": state})
 
     async def _sale_lines(self, order: Order, party: int, terms: SaleTerms) -> tuple[list[Row], int | None]:
-        products = await self._product_ids([line.sku for line in order.lines], strict=True)
+        skus = [line.sku for line in order.lines]
+        products = self._memo.product_ids(skus)          # known_skus asked Tryton for this order a moment ago
+        if len(set(products)) < len(set(skus)):
+            products = await self._product_ids(skus, strict=True)
         carrier, carrier_product = await self._carrier(order.carrier) if order.carrier else (None, None)
         shipping = carrier_product or (await self._configured_product(self.config.shipping_product)
                                        if order.shipping_tax_excl else None)
@@ -1078,21 +1127,29 @@ class TrytonErp:
             raise DataError(f"refunds ({', '.join(refunds)}) are recorded in Tryton by a person, not by the hub",
                             details={"sale": key, "refunds": refunds})
         sale = self._id(key, "sale")
-        [row] = await self.client.execute("sale.sale", "read", [sale], ["state", "company", "party", "invoice_party",
-                                                                        "currency.code"])
+        row = self._memo.sale_row(sale)         # found, made or confirmed by this import, a moment ago
+        if row is None:
+            [row] = await self.client.execute("sale.sale", "read", [sale], ["state", *SALE_PAYMENT_FIELDS])
         if row["state"] in ("draft", "cancelled"):
             raise DataError(f"Tryton sale {key} is {row['state']}: no payment can be recorded on it",
                             details={"sale": key, "state": row["state"]})
+        journals: list[int | None] = []
+        for payment in wanted:
+            journal = await self._payment_journal(payment.method, terms)
+            if journal is not None:
+                await self._journal_takes(journal, row, payment.method)
+            journals.append(journal)
+        if all(journal is None for journal in journals):
+            return
+        self._memo.sale = None                  # payments may confirm it (a quotation they cover)
         recorded = await self.client.search_read("account.payment", [("origin", "=", f"sale.sale,{sale}")],
                                                  PAYMENT_FIELDS, order=[("id", "ASC")])
         timezone = await self._company_timezone()
         new: list[Row] = []
         halfway: dict[str, list[int]] = {state: [] for state in PAYMENT_STEPS}
-        for payment in wanted:
-            journal = await self._payment_journal(payment.method, terms)
+        for payment, journal in zip(wanted, journals, strict=True):
             if journal is None:
                 continue
-            await self._journal_takes(journal, row, payment.method)
             day = mapping.payment_day(payment, timezone)
             found = mapping.recorded_payment(recorded, payment, journal=journal, day=day)
             if found is None:
@@ -1118,8 +1175,11 @@ class TrytonErp:
 
     async def _journal_takes(self, journal: int, sale: Row, method: str) -> None:
         """Tryton takes a sale's payment only in a journal of the sale's currency (else a domain error
-        naming no currency): say which, and what to map."""
-        [found] = await self.client.execute("account.payment.journal", "read", [journal], ["name", "currency.code"])
+        naming no currency): say which, and what to map. Journals are read once (reference data)."""
+        if journal not in self._journals:
+            [self._journals[journal]] = await self.client.execute("account.payment.journal", "read", [journal],
+                                                                  ["name", "currency.code"])
+        found = self._journals[journal]
         wanted, offered = mapping.related(sale, "currency").get("code"), mapping.related(found, "currency").get("code")
         if wanted and offered and wanted != offered:
             raise DataError(f"payment journal {found['name']!r} is in {offered}, the sale in {wanted}: map the shop's "
@@ -1156,6 +1216,7 @@ class TrytonErp:
         payments. Cancelling a cancelled sale does nothing.
         """
         sale = self._id(key, "sale")
+        self._memo.sale = None
         row = await self._read_one("sale.sale", sale, CANCEL_FIELDS)
         if mapping.is_cancelled(row):
             return
@@ -1196,6 +1257,7 @@ class TrytonErp:
 
     async def discard_sale(self, key: str) -> None:
         sale = self._id(key, "sale")
+        self._memo.sale = None
         state = (await self._read_sale(sale))["state"]
         if state not in ("draft", "quotation"):
             raise DataError(f"sale {key} is {state}: only a draft or a quotation can be discarded")
@@ -1204,6 +1266,7 @@ class TrytonErp:
         await self.client.execute("sale.sale", "delete", [sale])
 
     async def _discard_draft(self, sale: int) -> None:
+        self._memo.sale = None
         try:
             await self.client.execute("sale.sale", "delete", [sale])
         except CourroieError:
@@ -1227,6 +1290,42 @@ class TrytonErp:
         rows = await self.client.search_read_in("sale.sale", "id", ids, STATUS_FIELDS)
         statuses = (mapping.sale_status(row) for row in sorted(rows, key=lambda r: r["id"]))
         return [status for status in statuses if status is not None]
+
+
+# How long what one order's import read may serve its next steps (a safety net: the memo is started
+# afresh by each order's first lookup anyway).
+MEMO_SECONDS = 60.0
+
+
+@dataclass
+class _OrderMemo:
+    """What the import of one order has just read or written in Tryton, for the next steps of the same
+    import, which would otherwise read it again: the sale (found or made, then confirmed), the party
+    found by e-mail, the party's addresses, the order's products. Never kept from one order to the
+    next: :meth:`TrytonErp.find_sale` (each order's first step) starts it afresh, and whatever
+    changes a sale otherwise forgets it; entries are keyed by record, and older than
+    :data:`MEMO_SECONDS` they are not used."""
+
+    started: float = field(default_factory=time.monotonic)
+    sale: Row | None = None                                   # read with ORDER_SALE_FIELDS
+    party: Row | None = None                                  # read with mapping.PARTY_FIELDS (and "id")
+    addresses: dict[int, list[tuple[int, Address]]] = field(default_factory=dict)   # party → (id, address)
+    products: dict[str, int] = field(default_factory=dict)    # SKU → salable product.product id
+
+    def fresh(self) -> bool:
+        return time.monotonic() - self.started < MEMO_SECONDS
+
+    def sale_row(self, sale: int) -> Row | None:
+        return self.sale if self.fresh() and self.sale is not None and self.sale["id"] == sale else None
+
+    def party_row(self, party: int) -> Row | None:
+        return self.party if self.fresh() and self.party is not None and self.party["id"] == party else None
+
+    def addresses_of(self, party: int) -> list[tuple[int, Address]] | None:
+        return self.addresses.get(party) if self.fresh() else None
+
+    def product_ids(self, skus: Sequence[str]) -> dict[str, int]:
+        return {sku: self.products[sku] for sku in skus if sku in self.products} if self.fresh() else {}
 
 
 @dataclass(frozen=True)
