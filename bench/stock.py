@@ -1,10 +1,14 @@
 """Stock, ERP → shops.
 
-1. Push throughput: N articles (1,000) in a PrestaShop sandbox in its own process at its default
-   (realistic) latency; a first pass writes every row, then every figure changes in the ERP and a pass
-   of changes writes them again: rows per second, requests.
+1. Push throughput: N articles (10,000) in PrestaShop sandboxes (3) in their own processes at their
+   default (realistic) latency; a first pass writes every row (the connector reads the rows it does not
+   know yet), then, as if an hour later (nothing "just placed" any more), M figures (1,000) change in
+   the ERP and a pass of changes writes them again: rows per second, requests.
 2. ERP change → shop latency: changes made in the ERP at random moments while stock passes run every
-   10 s (the service's default rhythm), each change timed until the sandbox shows it: p50 / p95.
+   10 s, start to start (the service's default rhythm, as its scheduler keeps it), each change timed
+   until every sandbox shows it: p50 / p95. The hub is the one of part 1, as a service that has been
+   running keeps it (its connectors know the shops' stock rows); a change is watched by reading its
+   stock row by id, every 0.2 s (concurrently), in each shop that does not show it yet.
 3. A stock pass over 100,000 articles with nothing changed, each measured in a process of its own:
    wall time and peak RSS of the pass of changes (every 10 s) and of the reconciliation (hourly), after
    a first pass that wrote everything.
@@ -31,6 +35,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -87,25 +92,37 @@ class BenchErp:
         pass
 
 
-def stock_benchmark(articles: int = 1000, shops: int = 3, *, latency_changes: int = 30, window_s: float = 90,
+def stock_benchmark(articles: int = 10_000, shops: int = 3, *, changed: int | None = 1_000,
+                    latency_changes: int = 30, window_s: float = 90,
                     large: int = 100_000) -> tuple[str, list[dict]]:
+    """``changed``: figures changed for part 1's pass of changes (None: every article)."""
     rows = []
+    changed = articles if changed is None else min(changed, articles)
     with tempfile.TemporaryDirectory(prefix="courroie-bench-stock-") as root:
         sandboxes = [SandboxProcess(Path(root) / f"shop{n}", f"{n:02d}".ljust(32, "S"), None)
                      for n in range(1, shops + 1)]
         try:
             skus = [f"ART-{n:06d}" for n in range(articles)]
+            started = time.perf_counter()
             config, erp = _setup(Path(root), sandboxes, skus)
-            rows += _throughput(config, erp, sandboxes, skus)
-            if latency_changes:
-                rows.append(_latency(config, erp, sandboxes, skus, latency_changes, window_s))
+            setup_s = time.perf_counter() - started
+            loop = asyncio.new_event_loop()           # the connectors' HTTP clients live in one loop
+            hub = _hub(config, erp)
+            try:
+                rows += _throughput(loop, hub, erp, sandboxes, skus, changed)
+                if latency_changes:
+                    rows.append(_latency(loop, hub, erp, sandboxes, skus, latency_changes, window_s))
+            finally:
+                loop.run_until_complete(hub.aclose())
+                loop.close()
         finally:
             for sandbox in sandboxes:
                 sandbox.stop()
         if large:
             rows += _large(Path(root), large)
-    return (f"{articles:,} articles × {shops} shops (PrestaShop sandboxes, default latency), then {large:,} "
-            f"articles (in-process shop); ERP: an in-process fake, see bench/stock.py"), rows
+    return (f"{articles:,} articles × {shops} shops (PrestaShop sandboxes, default latency; set up in "
+            f"{setup_s:,.0f} s), then {large:,} articles (in-process shop); ERP: an in-process fake, "
+            f"see bench/stock.py"), rows
 
 
 # --- 1. push throughput against the sandbox -------------------------------------------------------------
@@ -127,10 +144,11 @@ def _setup(root: Path, sandboxes: list[SandboxProcess], skus: list[str]) -> tupl
         shops={name: SandboxShop(sandbox.url, f"BENCH_{name.upper()}_KEY", LOCATIONS)
                for name, sandbox in names.items()}))
     erp = BenchErp(skus)
+    with ThreadPoolExecutor(len(names)) as pool:                # each sandbox is a process of its own
+        created = dict(zip(names, pool.map(lambda sandbox: _create_products(sandbox, skus), names.values())))
     store = Store(config.store)
     try:
-        for name, sandbox in names.items():
-            ids = _create_products(sandbox, skus)
+        for name, ids in created.items():
             Hub(config, store, erp, {}).bindings(name, "variant").save_many(
                 [(sku, f"{ids[sku]}/0", None, None) for sku in skus])
     finally:
@@ -166,18 +184,14 @@ def _product(sku: str) -> str:
 </product></prestashop>"""
 
 
-def _throughput(config: HubConfig, erp: BenchErp, sandboxes: list[SandboxProcess], skus: list[str]) -> list[dict]:
-    loop = asyncio.new_event_loop()           # the connectors' HTTP clients live in one loop
-    hub = _hub(config, erp)
-    try:
-        rows = [_pass(loop, hub, sandboxes, "first pass: every row written")]
-        for sku in skus:
-            erp.move(sku, "TLS", 1)
-        rows.append(_pass(loop, hub, sandboxes, f"{len(skus):,} figures changed in the ERP, pass of changes"))
-        rows.append(_pass(loop, hub, sandboxes, "nothing changed, pass of changes"))
-    finally:
-        loop.run_until_complete(hub.aclose())
-        loop.close()
+def _throughput(loop: asyncio.AbstractEventLoop, hub: Hub, erp: BenchErp, sandboxes: list[SandboxProcess],
+                skus: list[str], changed: int) -> list[dict]:
+    rows = [_pass(loop, hub, sandboxes, "first pass: every row written")]
+    _an_hour_later(hub.store)           # the changes come long after: not every article "just placed"
+    for sku in random.Random(1).sample(skus, changed):
+        erp.move(sku, "TLS", 1)
+    rows.append(_pass(loop, hub, sandboxes, f"{changed:,} figures changed in the ERP, pass of changes"))
+    rows.append(_pass(loop, hub, sandboxes, "nothing changed, pass of changes"))
     return rows
 
 
@@ -202,25 +216,23 @@ def _pass(loop: asyncio.AbstractEventLoop, hub: Hub, sandboxes: list[SandboxProc
 
 # --- 2. ERP change → shop latency -----------------------------------------------------------------------
 
-def _latency(config: HubConfig, erp: BenchErp, sandboxes: list[SandboxProcess], skus: list[str], changes: int,
-             window: float) -> dict:
-    """Changes at random moments over ``window`` seconds while a pass runs every EVERY seconds; each
-    change timed until every sandbox shows its new figure (polled every 0.2 s)."""
-    store = Store(config.store)
-    ids = {name: {sku: b.external_id.split("/")[0]
-                  for sku, b in Hub(config, store, erp, {}).bindings(name, "variant").all().items()}
-           for name in (entry.name for entry in config.shops)}
-    store.dispose()
+def _latency(loop: asyncio.AbstractEventLoop, hub: Hub, erp: BenchErp, sandboxes: list[SandboxProcess],
+             skus: list[str], changes: int, window: float) -> dict:
+    """Changes at random moments over ``window`` seconds while a pass starts every EVERY seconds (in
+    another thread, on part 1's hub and loop); each change timed until every sandbox shows its new
+    figure (its stock row read by id every 0.2 s, all at once, in the shops that do not show it yet)."""
+    rows = {name: _stock_row_ids(sandbox) for name, sandbox in _named(sandboxes).items()}
+    ids = {name: {sku: rows[name][b.external_id.split("/")[0]]
+                  for sku, b in hub.bindings(name, "variant").all().items()} for name in rows}
     stop = threading.Event()
 
     def passes() -> None:
-        loop = asyncio.new_event_loop()
-        hub = _hub(config, erp)
+        asyncio.set_event_loop(loop)
         while not stop.is_set():
+            started = time.monotonic()
             loop.run_until_complete(sync_stock(hub, None))
-            stop.wait(EVERY)
-        loop.run_until_complete(hub.aclose())
-        loop.close()
+            stop.wait(max(0.0, started + EVERY - time.monotonic()))
+        asyncio.set_event_loop(None)
 
     worker = threading.Thread(target=passes, daemon=True)
     worker.start()
@@ -229,8 +241,9 @@ def _latency(config: HubConfig, erp: BenchErp, sandboxes: list[SandboxProcess], 
     chosen = rng.sample(skus, changes)
     latencies: list[float] = []
     started = time.monotonic()
-    pending: list[tuple[float, str, int]] = []
-    with httpx.Client(timeout=30) as client:
+    pending: list[tuple[float, str, int, set[str]]] = []        # since, sku, figure, shops not showing it yet
+    named = _named(sandboxes)
+    with httpx.Client(timeout=30) as client, ThreadPoolExecutor(8) as pool:
         while moments or pending:
             now = time.monotonic() - started
             while moments and moments[0] <= now:
@@ -238,15 +251,15 @@ def _latency(config: HubConfig, erp: BenchErp, sandboxes: list[SandboxProcess], 
                 sku = chosen.pop()
                 erp.move(sku, "BDX", 3)
                 expected = int(sum(erp.levels[location][sku] for location in LOCATIONS))
-                pending.append((time.monotonic(), sku, expected))
-            still = []
-            for since, sku, expected in pending:
-                if all(_shown(client, sandbox, ids[f"shop{n}"][sku]) == expected
-                       for n, sandbox in enumerate(sandboxes, 1)):
-                    latencies.append(time.monotonic() - since)
-                else:
-                    still.append((since, sku, expected))
-            pending = still
+                pending.append((time.monotonic(), sku, expected, set(named)))
+            asked = [(n, name) for n, (_, sku, _, waiting) in enumerate(pending) for name in sorted(waiting)]
+            shown = pool.map(lambda pair: _shown(client, named[pair[1]], ids[pair[1]][pending[pair[0]][1]]), asked)
+            for (n, name), quantity in zip(asked, shown, strict=True):    # all polled at once: read together
+                if quantity == pending[n][2]:
+                    pending[n][3].discard(name)
+            seen = time.monotonic()
+            latencies += [seen - since for since, _, _, waiting in pending if not waiting]
+            pending = [change for change in pending if change[3]]
             if time.monotonic() - started > window + 6 * EVERY:
                 break
             time.sleep(0.2)
@@ -260,12 +273,21 @@ def _latency(config: HubConfig, erp: BenchErp, sandboxes: list[SandboxProcess], 
             "max s": max(latencies, default=float("nan"))}
 
 
-def _shown(client: httpx.Client, sandbox: SandboxProcess, product_id: str) -> int | None:
-    rows = client.get(f"{sandbox.url}/api/stock_availables", auth=(sandbox.key, ""),
-                      params={"output_format": "JSON", "display": "[quantity]",
-                              "filter[id_product]": product_id}).json()
-    found = (rows or {}).get("stock_availables") or []
-    return int(found[0]["quantity"]) if found else None
+def _named(sandboxes: list[SandboxProcess]) -> dict[str, SandboxProcess]:
+    return {f"shop{n}": sandbox for n, sandbox in enumerate(sandboxes, 1)}
+
+
+def _stock_row_ids(sandbox: SandboxProcess) -> dict[str, str]:
+    """Product id → id of its stock row (products without combinations: one row each)."""
+    rows = httpx.get(f"{sandbox.url}/api/stock_availables", auth=(sandbox.key, ""), timeout=120,
+                     params={"output_format": "JSON", "display": "[id,id_product]"}).json()
+    return {str(row["id_product"]): str(row["id"]) for row in (rows or {}).get("stock_availables") or []}
+
+
+def _shown(client: httpx.Client, sandbox: SandboxProcess, row_id: str) -> int | None:
+    answer = client.get(f"{sandbox.url}/api/stock_availables/{row_id}", auth=(sandbox.key, ""),
+                        params={"output_format": "JSON"})
+    return int(answer.json()["stock_available"]["quantity"]) if answer.status_code == 200 else None
 
 
 # --- 3. 100,000 articles, nothing changed ---------------------------------------------------------------

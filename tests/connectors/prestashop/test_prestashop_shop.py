@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import httpx
 import pytest
 from prestashop_captures import (
     CapturedResponse,
@@ -259,11 +260,73 @@ async def test_a_refused_batch_is_retried_row_by_row_to_name_the_culprit(router:
 async def test_read_stock_in_bulk(router: Router, shop_for) -> None:
     router.add("GET", "/api/stock_availables",
                response("02-resource-stock_availables/004-list-display-full-limit-0-2-json"),
-               when=has_params(limit="0,5000", sort="[id_ASC]",
-                               display="[id,id_product,id_product_attribute,id_shop,id_shop_group,quantity]"))
+               when=has_params(limit="0,5000", sort="[id_ASC]", display="full"))
     assert await shop_for().read_stock() == {("1", "0"): 2400, ("2", "0"): 2100}
     assert await shop_for(shop_id=2).read_stock() == {}        # rows of shop 1 come back even with id_shop=2
     assert len(router.requests) == 2                           # fewer rows than a page: no second page
+
+
+async def test_after_a_reconciliation_writes_need_no_read(router: Router, shop_for) -> None:
+    """The reconciliation reads complete rows: the writes that follow send them back whole, unread."""
+    (router.add("GET", "/api/stock_availables",
+                response("02-resource-stock_availables/004-list-display-full-limit-0-2-json"))
+     .add("PUT", "/api/stock_availables", response("06-batch-write/002-put-collection-url-two-children")))
+    shop = shop_for(stock_rows_from_memory=True)
+    await shop.read_stock()
+    await shop.write_stock([StockUpdate("1", "0", 7), StockUpdate("2", "0", 2100)])
+    assert [r.method for r in router.requests] == ["GET", "PUT"]
+    assert sent_records(router, "PUT", "/api/stock_availables") == [[
+        {"id": 1, "id_product": 1, "id_product_attribute": 0, "id_shop": 1, "id_shop_group": 0, "quantity": 7,
+         "depends_on_stock": 0, "out_of_stock": 2, "location": ""},
+        # already right when read, written all the same: the shop may have sold one since
+        {"id": 2, "id_product": 2, "id_product_attribute": 0, "id_shop": 1, "id_shop_group": 0, "quantity": 2100,
+         "depends_on_stock": 0, "out_of_stock": 2, "location": ""}]]
+
+
+async def test_rows_written_once_are_written_again_without_a_read(router: Router, shop_for) -> None:
+    (router.add("GET", "/api/stock_availables", STOCK_OF_21)
+     .add("PUT", "/api/stock_availables", response("06-batch-write/002-put-collection-url-two-children")))
+    shop = shop_for(stock_rows_from_memory=True)
+    await shop.write_stock([StockUpdate("21", "40", 71), StockUpdate("21", "41", 72)])
+    await shop.write_stock([StockUpdate("21", "40", 70, backorders=True), StockUpdate("21", "41", 72)])
+    await shop.write_stock([StockUpdate("21", "0", 9)])          # the product's own row was read with the others
+    assert [r.method for r in router.requests] == ["GET", "PUT", "PUT", "PUT"]
+    second, third = sent_records(router, "PUT", "/api/stock_availables")[1:]
+    assert [(r["id"], r["quantity"], r["out_of_stock"]) for r in second] == [(61, 70, 1), (62, 72, 2)]
+    assert [(r["id"], r["quantity"]) for r in third] == [(60, 9)]
+
+
+async def test_a_remembered_row_the_shop_refuses_is_read_again(router: Router, shop_for) -> None:
+    """Say the row was replaced since: the refusal costs one read, and the write goes through."""
+    missing = response("04c-errors/025-put-missing-product")          # 404 [92] Invalid ID
+    replaced = json.loads(STOCK_OF_21.body)
+    replaced["stock_availables"][1]["id"] = 99
+    (router.add("GET", "/api/stock_availables", STOCK_OF_21, times=1)
+     .add("GET", "/api/stock_availables", httpx.Response(200, json=replaced))
+     .add("PUT", "/api/stock_availables", response("06-batch-write/002-put-collection-url-two-children"), times=1)
+     .add("PUT", "/api/stock_availables", missing, when=body_contains("<id>61</id>"))
+     .add("PUT", "/api/stock_availables", response("06-batch-write/002-put-collection-url-two-children")))
+    shop = shop_for(stock_batch_size=1, stock_rows_from_memory=True)
+    await shop.write_stock([StockUpdate("21", "40", 71)])
+    await shop.write_stock([StockUpdate("21", "40", 5)])
+    assert [r.method for r in router.requests] == ["GET", "PUT", "PUT", "GET", "PUT"]
+    assert sent_records(router, "PUT", "/api/stock_availables")[-1][0]["id"] == 99
+    await shop.write_stock([StockUpdate("21", "40", 6)])          # remembered again, as read
+    assert [r.method for r in router.requests][5:] == ["PUT"]
+
+
+async def test_a_remembered_row_gone_from_the_shop_is_reported(router: Router, shop_for) -> None:
+    missing = response("04c-errors/025-put-missing-product")
+    (router.add("GET", "/api/stock_availables", STOCK_OF_21, times=1)
+     .add("GET", "/api/stock_availables", httpx.Response(200, json=[]))
+     .add("PUT", "/api/stock_availables", response("06-batch-write/002-put-collection-url-two-children"), times=1)
+     .add("PUT", "/api/stock_availables", missing))
+    shop = shop_for(stock_rows_from_memory=True)
+    await shop.write_stock([StockUpdate("21", "40", 71)])
+    with pytest.raises(DataError) as caught:
+        await shop.write_stock([StockUpdate("21", "40", 5)])
+    assert caught.value.details == {"no_stock_row": ["21/40"], "refused": []}
+    assert [r.method for r in router.requests] == ["GET", "PUT", "PUT", "GET"]
 
 
 # --- orders -----------------------------------------------------------------------------------

@@ -64,7 +64,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 STOCK_ROWS_PER_PAGE = 5000
-STOCK_FIELDS = "[id,id_product,id_product_attribute,id_shop,id_shop_group,quantity]"
 
 # What each flow needs the key to be allowed to do (root listing attributes).
 REQUIRED_PERMISSIONS: Mapping[str, frozenset[str]] = {
@@ -153,6 +152,8 @@ class PrestaShopShop:
         self._references = ReferenceIds(self._client, config)
         self._files = ProductFiles(self._client, config)
         self._prices = PriceWriter(self._client, config, self._lookups, self._references)
+        # Complete stock rows by (product, variant) as last read or written (see write_stock).
+        self._known: dict[tuple[str, str], tuple[StockRow, ...]] = {}
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -407,39 +408,96 @@ class PrestaShopShop:
     # --- stock --------------------------------------------------------------------------------
 
     async def write_stock(self, updates: Sequence[StockUpdate]) -> None:
-        """Absolute quantities. Reads the products' rows in bulk, leaves rows already right alone and
-        writes the others as batch PUTs of complete rows on the collection URL (06-batch-write)."""
+        """Absolute quantities, as batch PUTs of complete rows on the collection URL (06-batch-write).
+
+        A PUT replaces the whole row, so each must be sent complete (04-writes/019, 028). The rows are
+        read first, in bulk; with ``stock_rows_from_memory``, those this connector last read or wrote
+        (``_known``: the reconciliation's bulk read refreshes them all) are not, only articles it does not
+        know yet. A row read for this call
+        and already right is left alone; a known row is written whatever this connector last saw of it
+        (the shop may have sold since: the hub asks only for what it means to write). A refused batch
+        is retried row by row; a refused row that came from memory is read again and tried once more
+        (the shop may have replaced it). The price: the other fields of a row (location, out_of_stock
+        when the hub leaves it to the shop, depends_on_stock) go back as last read, so a back-office
+        edit of them made since the last read (at most a reconciliation ago) is undone by the next
+        write of that row; the same happened before between a read and its PUT, in a narrower window.
+        Sequential batch PUTs of 50 reach ~1,000 rows/s on a real 8.1.2; a read of 100 rows first
+        (~35 ms per 100 rows against ~100 ms of PUTs) cost about a quarter of that."""
         wanted = {(u.product_id, u.variant_id or "0"): u for u in updates}
         if not wanted:
             return
-        rows_by_key: dict[tuple[str, str], list[StockRow]] = defaultdict(list)
-        for row in await self._stock_rows({product_id for product_id, _ in wanted}):
-            rows_by_key[row.key].append(row)
+        remembered = self._known if self.config.stock_rows_from_memory else {}
+        known = {key: remembered[key] for key in wanted if key in remembered}
+        fresh = await self._read_stock_of([key for key in wanted if key not in known])
+        refused = await self._put_changes(self._stock_changes(wanted, known, fresh))
+        stale = {row.key for row, _ in refused} & known.keys()
+        if stale:
+            for key in stale:
+                del known[key]
+                self._known.pop(key, None)
+            again = await self._read_stock_of(stale)
+            fresh |= again
+            refused = [(row, line) for row, line in refused if row.key not in stale]
+            refused += await self._put_changes(self._stock_changes({key: wanted[key] for key in stale}, {}, again))
         missing = [f"{product_id}/{variant_id}" for product_id, variant_id in wanted
-                   if (product_id, variant_id) not in rows_by_key]
-        # out_of_stock: 0 refuses orders beyond stock, 1 accepts them (back-orders), 2 follows the shop's setting.
-        changes = [(row.with_out_of_stock(mapping.out_of_stock(update.backorders)), update.quantity)
-                   for key, update in wanted.items() for row in rows_by_key.get(key, ())
-                   if row.quantity != update.quantity
-                   or (update.backorders is not None and row.out_of_stock != mapping.out_of_stock(update.backorders))]
-        size = self.config.stock_batch_size
-        failures = await _settle(self._put_stock(changes[start:start + size]) for start in range(0, len(changes), size))
-        failed = [line for lines in failures for line in lines]
-        if missing or failed:
-            raise DataError(f"{len(missing) + len(failed)} of {len(wanted)} stock levels not written",
-                            details={"no_stock_row": missing, "refused": failed})
+                   if (product_id, variant_id) not in known and (product_id, variant_id) not in fresh]
+        if missing or refused:
+            raise DataError(f"{len(missing) + len(refused)} of {len(wanted)} stock levels not written",
+                            details={"no_stock_row": missing, "refused": [line for _, line in refused]})
 
-    async def _put_stock(self, batch: Sequence[tuple[StockRow, int]]) -> list[str]:
+    @staticmethod
+    def _stock_changes(wanted: Mapping[tuple[str, str], StockUpdate],
+                       known: Mapping[tuple[str, str], tuple[StockRow, ...]],
+                       fresh: Mapping[tuple[str, str], tuple[StockRow, ...]]) -> list[tuple[StockRow, int]]:
+        """(complete row, quantity) to PUT, in the order asked. out_of_stock: 0 refuses orders beyond
+        stock, 1 accepts them (back-orders), 2 follows the shop's setting; None leaves it as it is."""
+        changes = []
+        for key, update in wanted.items():
+            out_of_stock = mapping.out_of_stock(update.backorders)
+            for row in known.get(key, ()):
+                changes.append((row.with_out_of_stock(out_of_stock), update.quantity))
+            for row in fresh.get(key, ()):
+                if row.quantity != update.quantity or (out_of_stock is not None and row.out_of_stock != out_of_stock):
+                    changes.append((row.with_out_of_stock(out_of_stock), update.quantity))
+        return changes
+
+    async def _put_changes(self, changes: Sequence[tuple[StockRow, int]]) -> list[tuple[StockRow, str]]:
+        """Batch PUTs, ``stock_batch_size`` rows each, concurrently; the refused rows."""
+        size = self.config.stock_batch_size
+        results = await _settle(self._put_stock(changes[start:start + size]) for start in range(0, len(changes), size))
+        return [refusal for refusals in results for refusal in refusals]
+
+    async def _put_stock(self, batch: Sequence[tuple[StockRow, int]]) -> list[tuple[StockRow, str]]:
         """One batch PUT; if PrestaShop refuses it, row by row to find the culprits. Returns refusals."""
         try:
             await self._client.put("stock_availables", [row.element(quantity) for row, quantity in batch])
-            return []
         except DataError as exc:
             if len(batch) == 1:
                 row = batch[0][0]
-                return [f"{row.product_id}/{row.variant_id}: {exc}"]
-        lines = await _settle(self._put_stock([pair]) for pair in batch)
-        return [line for rows in lines for line in rows]
+                return [(row, f"{row.product_id}/{row.variant_id}: {exc}")]
+            results = await _settle(self._put_stock([pair]) for pair in batch)
+            return [refusal for refusals in results for refusal in refusals]
+        self._remember(row.with_quantity(quantity) for row, quantity in batch)
+        return []
+
+    async def _read_stock_of(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[StockRow, ...]]:
+        """The rows of these articles' products, read in bulk (and remembered), by article."""
+        keys = set(keys)
+        if not keys:
+            return {}
+        by_key: dict[tuple[str, str], list[StockRow]] = defaultdict(list)
+        for row in await self._stock_rows({product_id for product_id, _ in keys}):
+            by_key[row.key].append(row)
+        for key in keys - by_key.keys():
+            self._known.pop(key, None)              # gone from the shop
+        self._known.update((key, tuple(rows)) for key, rows in by_key.items())
+        return {key: tuple(rows) for key, rows in by_key.items() if key in keys}
+
+    def _remember(self, rows: Iterable[StockRow]) -> None:
+        """Rows as just written: what the next write of the same articles sends again, whole."""
+        for row in rows:
+            others = tuple(r for r in self._known.get(row.key, ()) if r.id != row.id)
+            self._known[row.key] = (*others, row)
 
     async def _stock_rows(self, product_ids: Iterable[str]) -> list[StockRow]:
         rows = await self._client.read_by("stock_availables", "id_product", product_ids)
@@ -449,12 +507,17 @@ class PrestaShopShop:
         return mapping.belongs_to_shop(row, self.config.shop_id, self.config.shop_group_id)
 
     async def read_stock(self) -> dict[tuple[str, str], int]:
+        """What the shop shows, every row read in bulk (complete rows: they also renew ``_known``,
+        so that the writes that follow a reconciliation need no read)."""
         levels: dict[tuple[str, str], int] = {}
-        async for page in self._client.read_pages("stock_availables", display=STOCK_FIELDS,
+        known: dict[tuple[str, str], tuple[StockRow, ...]] = {}
+        async for page in self._client.read_pages("stock_availables", display="full",
                                                   page_size=STOCK_ROWS_PER_PAGE):
             for row in map(StockRow.from_record, page):
                 if self._ours(row):
                     levels.setdefault(row.key, row.quantity)
+                    known[row.key] = (*known.get(row.key, ()), row)
+        self._known = known
         return levels
 
     # --- orders -------------------------------------------------------------------------------

@@ -52,6 +52,11 @@ class PrestaShopConfig(BaseModel):
     timezone: str = "Europe/Paris"             # the shop's own time zone: date filters are local
     concurrency: int = Field(default=4, ge=1, le=32)
     stock_batch_size: int = Field(default=50, ge=1, le=500)
+    # Write stock rows as last read (by the hourly reconciliation) or written, without reading them first:
+    # ~1.3× faster pushes, but a PUT replaces the whole row, so a back-office edit of a row's location
+    # (or of its out-of-stock behaviour, where the hub leaves it to the shop) made since is undone.
+    # For shops whose staff do not edit those; off: each pass reads the rows it writes.
+    stock_rows_from_memory: bool = False
     price_batch_size: int = Field(default=50, ge=1, le=500)   # <specific_price> records per POST
     timeout: float = Field(default=30.0, gt=0)
     # B2B: ERP price list or customer group name → PrestaShop id_group (specific prices, promotions).

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from .errors import OFFSET_WARNINGS, WebserviceError
@@ -149,6 +150,39 @@ def _compare(a: Any, b: str) -> int:
     return (sa > sb) - (sa < sb)
 
 
+@dataclass(frozen=True)
+class _AnyOf:
+    """`[a|b|c]`, its parts parsed once: the same answers as comparing the value with each part
+    (`_compare(value, part) == 0`), in a set lookup rather than a Decimal per part and row. A filter
+    by a hundred ids over a large table is a MySQL index lookup on the real shop (costed by the
+    latency model); comparing part by part made this sandbox's own work 17 times that at 10,000 rows."""
+
+    parts: tuple[str, ...]
+    numbers: frozenset[Decimal]             # parts that are numbers
+    texts: frozenset[str]                   # casefolded parts that are not numbers
+    all_texts: frozenset[str]               # every part, casefolded
+    exact: bool                             # every numeric part is finite (hashable, comparable)
+
+    def matches(self, value: Any) -> bool:
+        number = _number(value)
+        if not self.exact or (number is not None and not number.is_finite()):
+            return any(_compare(value, part) == 0 for part in self.parts)
+        text = str(value if value is not None else "").casefold()
+        if number is None:
+            return text in self.all_texts
+        return number in self.numbers or text in self.texts
+
+
+@lru_cache(maxsize=64)
+def _any_of(inner: str) -> _AnyOf:
+    parts = tuple(inner.split("|"))
+    numbers = [(part, _number(part)) for part in parts]
+    return _AnyOf(parts, frozenset(n for _, n in numbers if n is not None and n.is_finite()),
+                  frozenset(part.casefold() for part, n in numbers if n is None),
+                  frozenset(part.casefold() for part in parts),
+                  all(n is None or n.is_finite() for _, n in numbers))
+
+
 def value_matches(value: Any, spec: str) -> bool:
     text = str(value if value is not None else "")
     if (m := re.fullmatch(r"%\[(.*)\]%", spec, re.S)) is not None:
@@ -166,7 +200,7 @@ def value_matches(value: Any, spec: str) -> bool:
         if operator == "!":
             return all(_compare(value, part) != 0 for part in inner.split("|"))
         if "|" in inner:
-            return any(_compare(value, part) == 0 for part in inner.split("|"))
+            return _any_of(inner).matches(value)
         if inner.count(",") == 1:
             low, high = inner.split(",")
             return _compare(value, low) >= 0 and _compare(value, high) <= 0
