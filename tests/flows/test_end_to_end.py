@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.fixtures.hub import Env, writes
+from tests.fixtures.hub import Env, shop_only_product, stock_row, writes
 
 pytestmark = [pytest.mark.slow, pytest.mark.tryton]
 
@@ -248,13 +248,13 @@ def _quantity_of(env: Env, shop: str, sku: str) -> int:
 
 def test_an_unknown_sku_blocks_its_order_and_the_others_go_through(env, tryton_catalog):
     with env.ws("shop-a") as ws:
-        created = ws.post("/products", content=_foreign_product("NOT-IN-ERP"),
+        created = ws.post("/products", content=shop_only_product("NOT-IN-ERP"),
                           headers={"Content-Type": "text/xml"})
         assert created.status_code == 201, created.text
         product_id = created.json()["product"]["id"]
         row = ws.get("/stock_availables", params={"filter[id_product]": product_id, "display": "full"}).json()
         stock_id = row["stock_availables"][0]["id"]
-        ws.put(f"/stock_availables/{stock_id}", content=_stock_row(stock_id, product_id, 10),
+        ws.put(f"/stock_availables/{stock_id}", content=stock_row(stock_id, product_id, 10),
                headers={"Content-Type": "text/xml"}).raise_for_status()
     bad = env.place_order("shop-a", [("NOT-IN-ERP", 1)])
     good = env.place_order("shop-a", [(in_stock_skus(tryton_catalog, "TLS", 1)[0], 1)])
@@ -314,19 +314,3 @@ def test_an_unreachable_erp_pushes_no_stock_and_marks_the_erp_failing(env):
     assert runs["tryton"]["status"] == "failed" and set(runs) == {"tryton"}
     assert all(writes(url) == 0 for url in env.shops.values())
     assert env.hub().health.all()["tryton"]["status"] == "failing"
-
-
-def _foreign_product(reference: str) -> str:
-    return f"""<prestashop xmlns:xlink="http://www.w3.org/1999/xlink"><product>
-<price>10.000000</price><id_tax_rules_group>1</id_tax_rules_group><active>1</active><state>1</state>
-<reference>{reference}</reference><id_category_default>2</id_category_default>
-<name><language id="1">Made in the shop</language><language id="2">Fait dans la boutique</language></name>
-<link_rewrite><language id="1">made-in-shop</language><language id="2">fait-boutique</language></link_rewrite>
-</product></prestashop>"""
-
-
-def _stock_row(stock_id: int, product_id: int, quantity: int) -> str:
-    return f"""<prestashop><stock_available><id>{stock_id}</id><id_product>{product_id}</id_product>
-<id_product_attribute>0</id_product_attribute><id_shop>1</id_shop><id_shop_group>0</id_shop_group>
-<quantity>{quantity}</quantity><depends_on_stock>0</depends_on_stock><out_of_stock>2</out_of_stock>
-<location></location></stock_available></prestashop>"""

@@ -390,14 +390,14 @@ def _quantity_of(env: Env, shop: str, sku: str) -> int:
 
 
 def test_waiting_orders_go_in_one_create_and_a_bad_one_is_blocked_alone(odoo_env, catalog):
-    from tests.flows.test_end_to_end import _foreign_product, _stock_row
+    from tests.fixtures.hub import shop_only_product, stock_row
     env, odoo = odoo_env, odoo_env.odoo()
     with env.ws("shop-a") as ws:                  # a product the shop sells but Odoo does not know
-        product_id = ws.post("/products", content=_foreign_product("ONLY-IN-SHOP"),
+        product_id = ws.post("/products", content=shop_only_product("ONLY-IN-SHOP"),
                              headers={"Content-Type": "text/xml"}).json()["product"]["id"]
         stock_id = ws.get("/stock_availables", params={"filter[id_product]": product_id,
                                                        "display": "full"}).json()["stock_availables"][0]["id"]
-        ws.put(f"/stock_availables/{stock_id}", content=_stock_row(stock_id, product_id, 5),
+        ws.put(f"/stock_availables/{stock_id}", content=stock_row(stock_id, product_id, 5),
                headers={"Content-Type": "text/xml"}).raise_for_status()
     skus = in_stock_skus(catalog, "TLS", 5, skip=3)
     good = [env.place_order("shop-a", [(sku, 1)], email=f"batch-{n}@example.com") for n, sku in enumerate(skus)]

@@ -32,7 +32,7 @@ import httpx
 import pytest
 
 from courroie.sandbox.tryton.catalog import Catalog
-from tests.fixtures.hub import KEYS, writes
+from tests.fixtures.hub import KEYS, shop_only_product, stock_row, writes
 from tests.fixtures.orders import (
     B2B_GROUP, DISCOUNT, GENERIC_EMAIL, GENERIC_NAME, GIFT_WRAPPING, JOURNALS, WIRE_JOURNAL, OrdersEnv, add_product,
     money, orders_env,
@@ -378,13 +378,13 @@ def test_a_refund_after_import_is_blocked_for_review(env, skus):
 
 def test_a_blocked_order_is_told_to_the_shop_and_goes_through_once_the_sku_exists(env, skus):
     with env.ws("shop-a") as ws:
-        created = ws.post("/products", content=_shop_only_product("PORTILLON-X1", "89.00"),
+        created = ws.post("/products", content=shop_only_product("PORTILLON-X1", "89.00"),
                           headers={"Content-Type": "text/xml"})
         assert created.status_code == 201, created.text
         product_id = created.json()["product"]["id"]
         [row] = ws.get("/stock_availables", params={"filter[id_product]": product_id, "display": "full"}).json()[
             "stock_availables"]
-        ws.put(f"/stock_availables/{row['id']}", content=_stock_row(row["id"], product_id, 10),
+        ws.put(f"/stock_availables/{row['id']}", content=stock_row(row["id"], product_id, 10),
                headers={"Content-Type": "text/xml"}).raise_for_status()
     placed = env.place("shop-a", [("PORTILLON-X1", 1), (skus(1)[0], 1)], email="nouveau@example.com")
     runs = env.run("orders", "shop-a")
@@ -461,19 +461,3 @@ def test_every_order_placed_is_in_the_inbox_once_and_in_tryton_at_most_once(env)
             entry = hub.inbox.get(shop, str(row["id"]))
             assert entry is not None, (shop, row["reference"])
             assert len(env.tryton().sales(f"{shop}/{row['reference']}")) <= 1
-
-
-def _shop_only_product(reference: str, price: str) -> str:
-    return f"""<prestashop xmlns:xlink="http://www.w3.org/1999/xlink"><product>
-<price>{price}</price><id_tax_rules_group>1</id_tax_rules_group><active>1</active><state>1</state>
-<reference>{reference}</reference><id_category_default>2</id_category_default>
-<name><language id="1">Made in the shop</language><language id="2">Fait dans la boutique</language></name>
-<link_rewrite><language id="1">made-in-shop</language><language id="2">fait-boutique</language></link_rewrite>
-</product></prestashop>"""
-
-
-def _stock_row(stock_id: int, product_id: int, quantity: int) -> str:
-    return f"""<prestashop><stock_available><id>{stock_id}</id><id_product>{product_id}</id_product>
-<id_product_attribute>0</id_product_attribute><id_shop>1</id_shop><id_shop_group>0</id_shop_group>
-<quantity>{quantity}</quantity><depends_on_stock>0</depends_on_stock><out_of_stock>2</out_of_stock>
-<location></location></stock_available></prestashop>"""

@@ -49,7 +49,7 @@ class Console:
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(),
                                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
         self.templates.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-        self.templates.globals.update(moment=i18n.moment, number=i18n.number, duration=i18n.duration,
+        self.templates.globals.update(moment=i18n.moment, number=i18n.number, money=i18n.money, duration=i18n.duration,
                                       languages=i18n.LANGUAGES)
 
     async def render(self, request: Request, template: str, context: dict[str, Any] | None = None,

@@ -71,6 +71,14 @@ def number(value: Decimal | float | int | str | None) -> str:
     return format_decimal(Decimal(str(value)), locale=_current.get()) if value not in (None, "") else "—"
 
 
+def money(value: Decimal | float | int | str | None) -> str:
+    """An amount with its cents, in the reader's language (``number`` drops trailing zeros)."""
+    try:
+        return format_decimal(Decimal(str(value)), format="#,##0.00", locale=_current.get())
+    except (ArithmeticError, ValueError):
+        return "—" if value in (None, "") else str(value)
+
+
 def duration(seconds: float | None) -> str:
     """"12 seconds", "3 minutes", "2 hours", in the reader's language."""
     return format_timedelta(timedelta(seconds=seconds), locale=_current.get()) if seconds is not None else "—"

@@ -13,7 +13,6 @@ from starlette.responses import RedirectResponse, Response
 
 from courroie.engine.hub import Hub
 from courroie.flows.catalog import RETIRED
-from courroie.flows.registry import FLOWS
 from courroie.interfaces import operations
 from courroie.interfaces.web import i18n
 from courroie.interfaces.web.app import PAGE_SIZE

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlencode
 from xml.parsers.expat import ExpatError
 
-from babel.numbers import format_decimal
 from defusedxml import DefusedXmlException
 from defusedxml.minidom import parseString
 from starlette.concurrency import run_in_threadpool
@@ -43,15 +42,7 @@ async def orders(request: Request) -> Response:
         "lines": lines, "total": total, "filters": chosen, "states": STATES, "problem": problem,
         "pager": Pager.of([line.id for line in lines], more, before=before, after=after),
         "link": lambda **changes: link("/orders", chosen, **changes), "done": done_message(params),
-        "state_names": state_names(), "money": money})
-
-
-def money(value: Any) -> str:
-    """An amount with its cents, in the reader's language (``number`` drops trailing zeros)."""
-    try:
-        return format_decimal(Decimal(str(value)), format="#,##0.00", locale=i18n.current())
-    except (InvalidOperation, ValueError):
-        return "—" if value in (None, "") else str(value)
+        "state_names": state_names()})
 
 
 def state_names() -> dict[str, str]:
@@ -102,7 +93,7 @@ async def order(request: Request) -> Response:
     if data is None:
         return await console.error(request, 404, i18n.gettext("No such order in the inbox."))
     return await console.render(request, "order.html", {**data, "done": done_message(request.query_params),
-                                                        "state_names": state_names(), "money": money})
+                                                        "state_names": state_names()})
 
 
 def order_data(console: Console, entry_id: int) -> dict[str, Any] | None:
@@ -163,8 +154,8 @@ def totals_diff(details: Any) -> dict[str, Any] | None:
 def _compared(label: str, expected: Any, found: Any) -> dict[str, Any]:
     a, b = _amount(expected), _amount(found)
     difference = b - a if a is not None and b is not None else None
-    return {"label": label, "expected": money(expected), "found": money(found),
-            "difference": (("+" if difference > 0 else "") + money(difference)) if difference else "",
+    return {"label": label, "expected": i18n.money(expected), "found": i18n.money(found),
+            "difference": (("+" if difference > 0 else "") + i18n.money(difference)) if difference else "",
             "differs": difference != 0, "sign": "plus" if difference and difference > 0 else "minus"}
 
 
