@@ -488,13 +488,17 @@ class PrestaShopShop:
         by_key: dict[tuple[str, str], list[StockRow]] = defaultdict(list)
         for row in await self._stock_rows({product_id for product_id, _ in keys}):
             by_key[row.key].append(row)
-        for key in keys - by_key.keys():
-            self._known.pop(key, None)              # gone from the shop
-        self._known.update((key, tuple(rows)) for key, rows in by_key.items())
+        if self.config.stock_rows_from_memory:
+            for key in keys - by_key.keys():
+                self._known.pop(key, None)              # gone from the shop
+            self._known.update((key, tuple(rows)) for key, rows in by_key.items())
         return {key: tuple(rows) for key, rows in by_key.items() if key in keys}
 
     def _remember(self, rows: Iterable[StockRow]) -> None:
-        """Rows as just written: what the next write of the same articles sends again, whole."""
+        """Rows as just written: what the next write of the same articles sends again, whole (kept only
+        when the shop writes from memory: else each pass reads its rows, and memory is not spent)."""
+        if not self.config.stock_rows_from_memory:
+            return
         for row in rows:
             others = tuple(r for r in self._known.get(row.key, ()) if r.id != row.id)
             self._known[row.key] = (*others, row)
@@ -517,7 +521,8 @@ class PrestaShopShop:
                 if self._ours(row):
                     levels.setdefault(row.key, row.quantity)
                     known[row.key] = (*known.get(row.key, ()), row)
-        self._known = known
+        if self.config.stock_rows_from_memory:
+            self._known = known
         return levels
 
     # --- orders -------------------------------------------------------------------------------
