@@ -87,13 +87,13 @@ def test_status_and_journal_tell_what_happened_to_a_record(env: Env, tryton_cata
 
 
 def test_a_blocked_order_is_shown_retried_after_the_fix_and_imported(env: Env, tryton_catalog):
-    from tests.flows.test_end_to_end import _foreign_product, _stock_row
+    from tests.fixtures.hub import shop_only_product, stock_row
     with env.ws("shop-a") as ws:
-        product_id = ws.post("/products", content=_foreign_product("ADDED-LATER"),
+        product_id = ws.post("/products", content=shop_only_product("ADDED-LATER"),
                              headers={"Content-Type": "text/xml"}).json()["product"]["id"]
         row = ws.get("/stock_availables", params={"filter[id_product]": product_id, "display": "full"}).json()
         stock_id = row["stock_availables"][0]["id"]
-        ws.put(f"/stock_availables/{stock_id}", content=_stock_row(stock_id, product_id, 5),
+        ws.put(f"/stock_availables/{stock_id}", content=stock_row(stock_id, product_id, 5),
                headers={"Content-Type": "text/xml"}).raise_for_status()
     order = env.place_order("shop-a", [("ADDED-LATER", 1)], email="later@example.com")
     assert env.cli("sync", "orders").returncode == 0
